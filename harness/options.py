@@ -1,0 +1,89 @@
+"""Read the options a page gives a block in an HTML comment.
+
+Options live in `<!-- test: ... -->` so that they never show on the site.
+Every option is declared here with the type of its value; anything else is
+an error naming the page and line, because a misspelt option that is
+silently ignored would let a broken example pass.
+"""
+from __future__ import annotations
+
+import shlex
+
+from .errors import PageError
+
+
+def _seconds(v: str) -> float:
+    x = float(v)
+    if not 0 < x <= 3600:
+        raise ValueError("must be between 0 and 3600 seconds")
+    return x
+
+
+def _status(v: str) -> int:
+    x = int(v)
+    if not 0 <= x <= 255:
+        raise ValueError("must be an exit status from 0 to 255")
+    return x
+
+
+def _text(v: str) -> str:
+    if not v.strip():
+        raise ValueError("must not be empty")
+    return v
+
+
+def _words(v: str) -> tuple[str, ...]:
+    words = tuple(v.split())
+    if not words:
+        raise ValueError("must name at least one word")
+    return words
+
+
+FLAG = object()
+
+# name -> converter for `name=value`, or FLAG for a bare word
+SPEC = {
+    "skip": _text,
+    "timeout": _seconds,
+    "network": FLAG,
+    "exit": _status,
+    "gpu": FLAG,
+    "image": _text,
+    "setup": FLAG,
+    "teardown": FLAG,
+    "rewrite": FLAG,
+    "targets": _words,
+    "broken": _text,
+    "raises": _text,
+}
+
+
+def parse_options(text: str, path: str, line: int) -> dict:
+    """Turn `network timeout=300 skip="why"` into a dict, or raise PageError."""
+    try:
+        words = shlex.split(text, comments=False, posix=True)
+    except ValueError as e:
+        raise PageError(path, line, f"cannot read options {text.strip()!r}: {e}") from None
+    options: dict = {}
+    for word in words:
+        name, eq, value = word.partition("=")
+        kind = SPEC.get(name)
+        if kind is None:
+            known = ", ".join(sorted(SPEC))
+            raise PageError(path, line, f"unknown option {name!r} (known: {known})")
+        if name in options:
+            raise PageError(path, line, f"option {name!r} given twice")
+        if kind is FLAG:
+            if eq:
+                raise PageError(path, line, f"option {name!r} takes no value")
+            options[name] = True
+            continue
+        if not eq:
+            raise PageError(path, line, f"option {name!r} needs a value: {name}=...")
+        try:
+            options[name] = kind(value)
+        except ValueError as e:
+            raise PageError(path, line, f"bad value {value!r} for option {name!r}: {e}") from None
+    if options.get("setup") and options.get("teardown"):
+        raise PageError(path, line, "a block is either setup or teardown, not both")
+    return options

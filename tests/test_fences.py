@@ -1,0 +1,101 @@
+"""The page parser: what it finds, and the clear errors it gives for bad pages."""
+import pytest
+
+from harness.errors import PageError
+from harness.fences import parse_page
+from harness.plan import make_targets, plan_page
+
+
+def blocks(text, **kw):
+    return parse_page(text, "page.md", **kw)
+
+
+def test_attributes_are_read_from_the_raw_info_string():
+    (b,) = blocks('```python title="app.py" linenums="1"\nprint(1)\n```\n')
+    assert (b.kind, b.title, b.body, b.line) == ("file", "app.py", "print(1)\n", 1)
+
+
+def test_brace_form_and_tilde_fences():
+    (b,) = blocks('~~~ { .bash title="run.sh" }\necho hi\n~~~\n')
+    assert (b.kind, b.lang, b.title) == ("file", "bash", "run.sh")
+
+
+def test_blocks_inside_admonitions_tabs_and_lists_are_found_and_dedented():
+    text = (
+        '!!! note\n    ```console\n    $ echo a\n    a\n    ```\n\n'
+        '=== "Linux"\n\n    ```bash\n    echo b\n    ```\n\n'
+        '1. Step\n\n    ```python\n    x = 1\n    ```\n'
+    )
+    got = [(b.kind, b.body, b.line) for b in blocks(text)]
+    assert got == [("console", "$ echo a\na\n", 2), ("bash", "echo b\n", 9), ("python", "x = 1\n", 15)]
+
+
+def test_a_longer_fence_holds_a_shorter_one():
+    text = '````markdown\n```python\nx\n```\n````\n```bash\nls\n```\n'
+    got = [(b.kind, b.body) for b in blocks(text)]
+    assert got == [("display", "```python\nx\n```\n"), ("bash", "ls\n")]
+
+
+def test_options_comment_applies_to_the_next_fence():
+    (b,) = blocks('<!-- test: network timeout=30 exit=2 -->\n```console\n$ false\n```\n')
+    assert b.options == {"network": True, "timeout": 30.0, "exit": 2}
+    assert b.start == 0  # the region starts at the comment
+
+
+def test_hidden_setup_block_lives_inside_the_comment():
+    (b,) = blocks('<!-- test: setup\n```bash\nmkdir data\n```\n-->\nText\n')
+    assert (b.hidden, b.kind, b.body, b.options) == (True, "bash", "mkdir data\n", {"setup": True})
+
+
+@pytest.mark.parametrize("text, line, message", [
+    ("intro\n```python\nx = 1\n", 2, "unterminated code fence"),
+    ("<!-- test: netwrk -->\n```bash\nls\n```\n", 1, "unknown option 'netwrk'"),
+    ("<!-- test: timeout=soon -->\n```bash\nls\n```\n", 1, "bad value 'soon' for option 'timeout'"),
+    ("<!-- test: exit -->\n```bash\nls\n```\n", 1, "needs a value"),
+    ("<!-- test: network -->\n\nno block here\n", 1, "not followed by a code block"),
+    ('```python title="../x.py"\nx\n```\n', 1, "escapes the working directory"),
+    ('```python title="/etc/x.py"\nx\n```\n', 1, "relative to the working directory"),
+    ("```dockerfile\nFROM x\n```\n", 1, "needs title="),
+    ("```console\n$ \n```\n", 2, "prompt `$` without a command"),
+    ("```console\njust text\n```\n", 2, "comes before the first"),
+    ("```console\n```\n", 1, "no `$ ` command"),
+    ("<!-- test: setup\n```bash\nls\n```\n", 1, "never closed"),
+])
+def test_bad_pages_give_an_error_naming_page_and_line(text, line, message):
+    with pytest.raises(PageError) as e:
+        plan_page(blocks(text), "page.md")
+    assert e.value.line == line
+    assert message in str(e.value)
+    assert str(e.value).startswith(f"page.md:{line}: ")
+
+
+def test_same_file_twice_with_other_content_needs_rewrite():
+    text = '```text title="a.txt"\none\n```\n```text title="a.txt"\ntwo\n```\n'
+    with pytest.raises(PageError, match="already written"):
+        plan_page(blocks(text), "page.md")
+    ok = text.replace('```text title="a.txt"\ntwo', '<!-- test: rewrite -->\n```text title="a.txt"\ntwo')
+    plan_page(blocks(ok), "page.md")
+
+
+def test_snippets_are_expanded(tmp_path):
+    (tmp_path / "hello.py").write_text("print('hi')\n")
+    (b,) = blocks('```python title="h.py"\n--8<-- "hello.py"\n```\n', snippet_dirs=[tmp_path])
+    assert b.body == "print('hi')\n"
+    with pytest.raises(PageError, match="snippet 'nope.py' not found"):
+        blocks('```python title="h.py"\n--8<-- "nope.py"\n```\n', snippet_dirs=[tmp_path])
+
+
+def test_planner_finds_engine_and_dockerfiles_the_page_never_builds():
+    text = ('```dockerfile title="Dockerfile"\nFROM debian:bookworm-slim\n```\n'
+            '```dockerfile title="other/Dockerfile"\nFROM debian:bookworm-slim\n```\n'
+            '```console\n$ docker build -t x other\n```\n')
+    plan = plan_page(blocks(text), "page.md")
+    assert plan.engine
+    assert plan.harness_builds == set()  # a later docker build counts for both
+    plan2 = plan_page(blocks(text.split("```console")[0]), "page.md")
+    assert plan2.harness_builds == {0, 1}
+
+
+def test_make_targets():
+    body = ".PHONY: all test\nall: build\n\techo\nbuild test: a.txt\n\tx\nVAR := 1\n%.o: %.c\n\tcc\n"
+    assert make_targets(body) == ["all", "build", "test"]
