@@ -1,0 +1,104 @@
+"""Labels that mark what a test run creates, and the sweep that removes it.
+
+Every container, image, volume and network a run makes carries the run's
+labels, so that the run can remove exactly its own objects at the end, and
+the next run can remove what a killed run left behind, without touching a
+contributor's own objects or those of another run that is still alive.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+
+import docker
+import docker.errors
+
+PREFIX = "org.handbook"
+HARNESS = f"{PREFIX}.harness"  # present on everything the harness creates
+RUN = f"{PREFIX}.run"  # id of the run that created the object
+PID = f"{PREFIX}.pid"  # pid of the process that owns the run
+HOST = f"{PREFIX}.host"  # hostname of that process
+CACHE = f"{PREFIX}.cache"  # on cached images, which outlive a run
+STANDIN = f"{PREFIX}.standin"  # on base images built locally instead of pulled
+
+RUN_ENV = "HANDBOOK_RUN_ID"
+OWNER_ENV = "HANDBOOK_RUN_PID"
+
+
+def current_run() -> tuple[str, int]:
+    """The id and owner pid of this run, shared with pytest-xdist workers."""
+    if RUN_ENV not in os.environ:
+        os.environ[RUN_ENV] = uuid.uuid4().hex[:12]
+        os.environ[OWNER_ENV] = str(os.getpid())
+    return os.environ[RUN_ENV], int(os.environ[OWNER_ENV])
+
+
+def for_run() -> dict[str, str]:
+    run_id, pid = current_run()
+    return {HARNESS: "1", RUN: run_id, PID: str(pid), HOST: socket.gethostname()}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _owned_by_dead_run(labels: dict[str, str]) -> bool:
+    if labels.get(HOST) != socket.gethostname():
+        return False  # another machine's run: we cannot tell, so leave it
+    try:
+        return not _alive(int(labels.get(PID, "")))
+    except ValueError:
+        return True
+
+
+def _remove(client: docker.DockerClient, select) -> list[str]:
+    """Remove containers, then networks, volumes and images that `select` picks."""
+    removed = []
+    flt = {"label": HARNESS}
+    for c in client.containers.list(all=True, filters=flt):
+        if select(c.labels):
+            try:
+                c.remove(force=True, v=True)
+                removed.append(f"container {c.short_id}")
+            except docker.errors.NotFound:
+                pass
+    for n in client.networks.list(filters=flt):
+        if select(n.attrs.get("Labels") or {}):
+            try:
+                n.remove()
+                removed.append(f"network {n.name}")
+            except docker.errors.NotFound:
+                pass
+    for v in client.volumes.list(filters=flt):
+        if select(v.attrs.get("Labels") or {}):
+            try:
+                v.remove(force=True)
+                removed.append(f"volume {v.name}")
+            except docker.errors.NotFound:
+                pass
+    for i in client.images.list(filters=flt):
+        labels = i.labels or {}
+        if labels.get(CACHE) != "true" and select(labels):
+            try:
+                client.images.remove(i.id, force=True)
+                removed.append(f"image {i.short_id}")
+            except docker.errors.NotFound:
+                pass
+    return removed
+
+
+def remove_run(client: docker.DockerClient, run_id: str) -> list[str]:
+    """Remove everything that run `run_id` created (cached images stay)."""
+    return _remove(client, lambda labels: labels.get(RUN) == run_id)
+
+
+def remove_stale(client: docker.DockerClient) -> list[str]:
+    """Remove what runs whose owner process is gone left behind."""
+    return _remove(client, _owned_by_dead_run)

@@ -1,0 +1,188 @@
+"""The throwaway container a page runs in, and the engine inside it.
+
+One container per page, removed when the page ends, pass or fail. It starts
+without network, with limits on memory, processes and CPU, and is connected
+to the run's network only for the blocks that opt in. Pages that use Docker
+get a nested engine of their own, seeded with the base images they build on,
+so `docker image ls` on a page shows only what the page made and the
+contributor's engine is never touched.
+"""
+from __future__ import annotations
+
+import io
+import os
+import tarfile
+import time
+from pathlib import Path, PurePosixPath
+
+import docker
+import docker.errors
+
+from . import labels
+from .engine import docker_cli
+from .shell import Shell
+
+HOME = "/home/reader"
+READER_UID = 1000
+INCONTAINER = Path(__file__).parent / "incontainer"
+SEED_IN_CONTAINER = "/opt/hb-seed/seed.tar"
+
+LIMITS = {"mem_limit": "2g", "memswap_limit": "2g", "pids_limit": 512, "nano_cpus": 1_500_000_000}
+ENGINE_LIMITS = {"mem_limit": "4g", "memswap_limit": "4g", "pids_limit": 4096, "nano_cpus": 1_500_000_000}
+# What a nested dockerd needs on a host without --privileged (CAP_SYS_RESOURCE is not ours to give).
+ENGINE_SECURITY = {
+    "cap_add": ["ALL"],
+    "cap_drop": ["SYS_RESOURCE"],
+    "security_opt": ["seccomp=unconfined", "apparmor=unconfined"],
+    "device_cgroup_rules": ["a *:* rwm"],
+    "tmpfs": {"/run": ""},
+}
+# A reader's terminal, minus pagers that would wait for a key press.
+SHELL_ENV = {"HOME": HOME, "USER": "reader", "TERM": "xterm", "PAGER": "cat", "GIT_PAGER": "cat",
+             "MANPAGER": "cat", "LANG": "C.UTF-8", "COLUMNS": "80", "LINES": "50"}
+
+
+class EngineStopped(RuntimeError):
+    pass
+
+
+def run_network(client: docker.DockerClient) -> docker.models.networks.Network:
+    """The run's one network, created on first use; blocks that opt in join it."""
+    run_id, _ = labels.current_run()
+    name = f"handbook-net-{run_id}"
+    try:
+        return client.networks.get(name)
+    except docker.errors.NotFound:
+        try:
+            return client.networks.create(name, driver="bridge", labels=labels.for_run())
+        except docker.errors.APIError:
+            return client.networks.get(name)  # another worker of this run made it first
+
+
+class Sandbox:
+    def __init__(self, client: docker.DockerClient, image: str, page: str, *, engine: bool = False,
+                 seed: Path | None = None):
+        self.client = client
+        self.image = image
+        self.page = page
+        self.engine = engine
+        self.seed = seed
+        self.container = None
+        self.volume = None
+        self._shell: Shell | None = None
+        self.online = False
+        self.timings: dict[str, float] = {}
+
+    # -- lifecycle -------------------------------------------------------------
+    def start(self) -> None:
+        t0 = time.monotonic()
+        run_labels = {**labels.for_run(), f"{labels.PREFIX}.page": self.page[-200:]}
+        mounts = {str(INCONTAINER): {"bind": "/opt/hb", "mode": "ro"}}
+        extra = dict(LIMITS)
+        if self.engine:
+            self.volume = self.client.volumes.create(labels=run_labels)
+            mounts[self.volume.name] = {"bind": "/var/lib/docker", "mode": "rw"}
+            if self.seed:
+                mounts[str(self.seed)] = {"bind": SEED_IN_CONTAINER, "mode": "ro"}
+            extra = {**ENGINE_LIMITS, **ENGINE_SECURITY}
+        net = run_network(self.client)
+        self.container = self.client.containers.create(
+            self.image, ["sleep", "infinity"], init=True, detach=True, labels=run_labels,
+            volumes=mounts, network=net.name, hostname="sandbox", working_dir=HOME, **extra,
+        )
+        # Offline until a block opts in: leave the network before the first process starts.
+        net.disconnect(self.container)
+        self.container.start()
+        self.timings["container"] = time.monotonic() - t0
+        if self.engine:
+            t1 = time.monotonic()
+            self._start_engine()
+            self.timings["engine"] = time.monotonic() - t1
+
+    def _start_engine(self) -> None:
+        self.exec_root(["sh", "-c", "dockerd >/var/log/dockerd.log 2>&1 &"], detach=True)
+        code, out = self.exec_root(
+            ["sh", "-c", "for i in $(seq 150); do docker info >/dev/null 2>&1 && exit 0; sleep 0.1; done; "
+                         "tail -20 /var/log/dockerd.log; exit 1"])
+        if code != 0:
+            raise RuntimeError(f"the page's Docker engine did not start:\n{out}")
+        if self.seed:
+            code, out = self.exec_root(["docker", "load", "-q", "-i", SEED_IN_CONTAINER])
+            if code != 0:
+                raise RuntimeError(f"seeding the page's Docker engine failed:\n{out}")
+
+    def remove(self) -> None:
+        if self._shell:
+            self._shell.close()
+        for obj in (self.container, self.volume):
+            if obj is None:
+                continue
+            try:
+                if obj is self.container:
+                    obj.remove(force=True, v=True)
+                else:
+                    obj.remove(force=True)
+            except docker.errors.NotFound:
+                pass
+            except docker.errors.APIError as e:
+                if "removal" not in str(e):
+                    raise
+        self.container = self.volume = None
+
+    # -- access ----------------------------------------------------------------
+    def shell(self) -> Shell:
+        if self._shell is None:
+            env = [x for k, v in SHELL_ENV.items() for x in ("-e", f"{k}={v}")]
+            self._shell = Shell([docker_cli(), "exec", "-it", "-u", "reader", "-w", HOME, *env,
+                                 self.container.id, "bash", "--norc", "--noprofile", "--noediting", "-i"])
+        return self._shell
+
+    def exec_root(self, argv: list[str], detach: bool = False, user: str = "root") -> tuple[int, str]:
+        try:
+            r = self.container.exec_run(argv, user=user, detach=detach)
+        except (docker.errors.APIError, OSError) as e:
+            raise EngineStopped(f"the Docker engine stopped answering: {e}") from e
+        if detach:
+            return 0, ""
+        return r.exit_code, r.output.decode("utf-8", "replace")
+
+    def write_file(self, path: str, content: bytes) -> None:
+        """Put a file into the container as the reader would have saved it."""
+        p = PurePosixPath(path)
+        stream = io.BytesIO()
+        with tarfile.open(fileobj=stream, mode="w") as tar:
+            # make the parent directories the reader's too
+            parents = [q for q in reversed(p.parents) if str(q).startswith(HOME + "/") or str(q) == HOME]
+            for d in parents[1:]:
+                info = tarfile.TarInfo(str(d).lstrip("/"))
+                info.type, info.mode, info.uid, info.gid, info.mtime = tarfile.DIRTYPE, 0o755, READER_UID, READER_UID, time.time()
+                tar.addfile(info)
+            info = tarfile.TarInfo(str(p).lstrip("/"))
+            info.size, info.mode, info.uid, info.gid, info.mtime = len(content), 0o644, READER_UID, READER_UID, time.time()
+            tar.addfile(info, io.BytesIO(content))
+        if not self.container.put_archive("/", stream.getvalue()):
+            raise RuntimeError(f"could not write {path} into the sandbox")
+
+    def set_online(self, online: bool) -> None:
+        if online == self.online:
+            return
+        net = run_network(self.client)
+        if online:
+            net.connect(self.container)
+        else:
+            net.disconnect(self.container, force=True)
+        self.online = online
+
+    def waiting_for_input(self) -> list[str]:
+        """Commands blocked reading the terminal: why a block hangs more often than not."""
+        script = (
+            "for p in /proc/[0-9]*; do "
+            "w=$(cat $p/wchan 2>/dev/null); t=$(readlink $p/fd/0 2>/dev/null); "
+            "case \"$w:$t\" in n_tty_read:/dev/pts/*|wait_woken:/dev/pts/*) "
+            "tr '\\0' ' ' < $p/cmdline; echo;; esac; done"
+        )
+        try:
+            code, out = self.exec_root(["sh", "-c", script])
+        except EngineStopped:
+            return []
+        return [l.strip() for l in out.splitlines() if l.strip() and "bash --norc" not in l]

@@ -1,0 +1,124 @@
+"""One persistent bash per page, driven like a reader typing into a terminal.
+
+A page's blocks share this shell, so `cd`, `export`, functions, aliases and
+an activated virtual environment carry over from block to block. pexpect
+drives `docker exec -it ... bash`; each command's end is recognised by a
+prompt that carries a per-page random token and the command's exit status.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from dataclasses import dataclass
+
+import pexpect
+
+MAX_OUTPUT = 4 * 1024 * 1024  # bytes of output kept per command; more is cut off
+
+
+@dataclass
+class Result:
+    output: str
+    status: int | None  # None when the shell is gone or the command was stopped
+    timed_out: bool = False
+    gone: bool = False  # the shell exited (a block ran `exit`, or `exec` replaced it)
+    truncated: bool = False
+    seconds: float = 0.0
+
+
+class ShellGone(Exception):
+    pass
+
+
+class Shell:
+    def __init__(self, argv: list[str], start_timeout: float = 30):
+        self.token = secrets.token_hex(6)
+        self.marker = re.compile(rb"\x1eHB" + self.token.encode() + rb":(\d+)\x1f")
+        self.child = pexpect.spawn(argv[0], argv[1:], encoding=None, echo=False,
+                                   dimensions=(50, 200), timeout=None)
+        self.child.delaybeforesend = None
+        self.alive = True
+        # Job control off: no "[1]+ Done" lines between a command's output and the next prompt.
+        # The prompt is rebuilt before every command, so `source ~/.bashrc` or an activated
+        # virtual environment cannot hide it; the function keeps `$?` for the reader.
+        setup = (
+            "stty -echo; set +m; PS2=''; "
+            f"__hb_prompt() {{ local s=$?; PS1=$'\\x1e'HB{self.token}:$s$'\\x1f'; return $s; }}; "
+            "PROMPT_COMMAND=__hb_prompt"
+        )
+        result = self.run(setup, timeout=start_timeout)
+        if result.status != 0:
+            raise ShellGone(f"the page's shell did not start: {result.output[-500:]!r}")
+
+    def run(self, command: str, timeout: float, on_timeout=None) -> Result:
+        """Send one command; wait for its prompt; return its output and status."""
+        if not self.alive:
+            return Result("", None, gone=True)
+        began = time.monotonic()
+        self.child.send(command.encode() + b"\n")
+        buf = bytearray()
+        truncated = False
+        deadline = began + timeout
+        while True:
+            m = self.marker.search(buf, max(0, len(buf) - 65536 - 64))
+            if m:
+                out = bytes(buf[: m.start()])
+                return Result(_decode(out), int(m[1]), truncated=truncated, seconds=time.monotonic() - began)
+            if len(buf) > MAX_OUTPUT:
+                # keep the tail (where the prompt will appear) and stop the flood
+                if not truncated:
+                    self.child.sendcontrol("c")
+                truncated = True
+                del buf[: len(buf) - 65536]
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                extra = on_timeout() if on_timeout else ""
+                return self._interrupt(buf, began, extra, truncated)
+            try:
+                buf += self.child.read_nonblocking(65536, timeout=min(remaining, 1.0))
+            except pexpect.TIMEOUT:
+                continue
+            except pexpect.EOF:
+                self.alive = False
+                return Result(_decode(bytes(buf)), None, gone=True, truncated=truncated,
+                              seconds=time.monotonic() - began)
+
+    def _interrupt(self, buf: bytearray, began: float, extra: str, truncated: bool) -> Result:
+        """Ctrl-C the command as a reader would; if the shell does not come back, it is gone."""
+        for key in ("c", "c", "\\"):
+            self.child.sendcontrol(key)
+            stop = time.monotonic() + 2
+            while time.monotonic() < stop:
+                m = self.marker.search(buf)
+                if m:
+                    out = _decode(bytes(buf[: m.start()])) + extra
+                    return Result(out, None, timed_out=True, truncated=truncated, seconds=time.monotonic() - began)
+                try:
+                    buf += self.child.read_nonblocking(65536, timeout=0.2)
+                except pexpect.TIMEOUT:
+                    pass
+                except pexpect.EOF:
+                    break
+        self.close()
+        return Result(_decode(bytes(buf)) + extra, None, timed_out=True, gone=True, truncated=truncated,
+                      seconds=time.monotonic() - began)
+
+    def query(self, command: str, timeout: float = 10) -> str:
+        """Run a harness command (not the page's) and return its output, or raise ShellGone."""
+        r = self.run(command, timeout)
+        if r.gone or r.status is None:
+            raise ShellGone("the page's shell is gone")
+        return r.output
+
+    def close(self) -> None:
+        self.alive = False
+        try:
+            self.child.close(force=True)
+        except Exception:  # noqa: BLE001 - closing a dead pty may fail in several ways
+            pass
+
+
+def _decode(data: bytes) -> str:
+    # Pages may print bytes that are not UTF-8; show them as replacement characters.
+    return data.decode("utf-8", errors="replace").replace("\r\n", "\n")
