@@ -1,0 +1,336 @@
+"""Run one block in its page's sandbox and say what went wrong, if anything.
+
+Evaluators return an error string (empty when the block passed), as Sybil
+expects; the Page object holds what a page's blocks share: the sandbox, its
+shell, its Python process, the files written so far, and pending updates.
+"""
+from __future__ import annotations
+
+import os
+import shlex
+from pathlib import Path, PurePosixPath
+
+import pytest
+
+from . import gpu, report
+from .matching import matches, normalize, normalize_expected, updated
+from .plan import Plan, is_dockerfile, is_makefile, make_targets
+from .pyblocks import PrintCheck, PyRunner, PythonGone, print_checks
+from .sandbox import EngineStopped, Sandbox
+from .shell import ShellGone
+
+DEFAULT_TIMEOUT = float(os.environ.get("HANDBOOK_BLOCK_TIMEOUT", "60"))
+SCRIPTS_DIR = "/var/tmp/hb"
+
+
+class Settings:
+    """What a run shares between pages: set once by the pytest plugin."""
+
+    client = None
+    image: str = ""
+    seed: Path | None = None
+    update: bool = False
+    root: Path = Path.cwd()
+
+
+class Page:
+    def __init__(self, path: str, plan: Plan):
+        self.path = path
+        try:
+            self.name = str(Path(path).resolve().relative_to(Settings.root))
+        except ValueError:
+            self.name = path
+        self.plan = plan
+        self.sandbox: Sandbox | None = None
+        self.python: PyRunner | None = None
+        self.written: dict[str, str] = {}
+        self.updates: list[tuple[int, int, list[str], str]] = []  # first line, last line, new lines, indent
+        self.shell_gone: str | None = None
+        self.counter = 0
+
+    # -- the sandbox -----------------------------------------------------------
+    def box(self) -> Sandbox:
+        if self.sandbox is None:
+            self.sandbox = Sandbox(Settings.client, Settings.image, self.name, engine=self.plan.engine,
+                                   seed=Settings.seed if self.plan.engine else None)
+            try:
+                self.sandbox.start()
+            except Exception:
+                self.sandbox.remove()
+                raise
+        return self.sandbox
+
+    def sh(self, where: str):
+        if self.shell_gone:
+            raise ShellGone(f"{where}: not run: the page's shell is gone ({self.shell_gone})")
+        return self.box().shell()
+
+    def finish(self) -> list[str]:
+        """Teardown blocks, then remove everything; returns teardown failures."""
+        problems = []
+        try:
+            if self.sandbox is not None and not self.shell_gone:
+                for block in self.plan.teardown:
+                    problem = run_block(self, block)
+                    if problem:
+                        problems.append(problem)
+        finally:
+            if self.python:
+                self.python.close()
+            if self.sandbox:
+                self.sandbox.remove()
+            if Settings.update and self.updates:
+                apply_updates(self.path, self.updates)
+        return problems
+
+    def where(self, line: int) -> str:
+        return f"{self.name}:{line}"
+
+
+def run_block(page: Page, block) -> str:
+    where = page.where(block.line)
+    opts = block.options
+    if "skip" in opts:
+        pytest.skip(f"{where}: skipped: {opts['skip']}")
+    if opts.get("gpu"):
+        usable, reason = gpu.probe()
+        if not usable:
+            pytest.skip(f"{where}: GPU block skipped: {reason}")
+    try:
+        if "image" in opts:
+            return _in_own_container(page, block)
+        page.box().set_online(bool(opts.get("network")))
+        if block.kind == "console":
+            return _console(page, block)
+        if block.kind == "bash":
+            return _script(page, block)
+        if block.kind == "file":
+            return _file(page, block)
+        if block.kind == "python":
+            return _python(page, block)
+    except ShellGone as e:
+        return str(e) if str(e).startswith(page.name) else f"{where}: {e}"
+    except EngineStopped as e:
+        return f"{where}: {e}"
+    return ""
+
+
+def _timeout(block) -> float:
+    return float(block.options.get("timeout", DEFAULT_TIMEOUT))
+
+
+def _stopped_note(page: Page, result) -> str:
+    notes = []
+    if result.timed_out:
+        notes.append("timed out: the command did not finish in time and was interrupted")
+    if result.truncated:
+        notes.append("output too large: cut off after 4 MiB")
+    if result.gone:
+        page.shell_gone = "it exited during this block (exit, exec, or a killed process)"
+        notes.append("the page's shell exited: later blocks on this page cannot run")
+    return "; ".join(notes)
+
+
+def _run(page: Page, command: str, timeout: float):
+    box = page.box()
+
+    def waiting() -> str:
+        readers = box.waiting_for_input()
+        return ("\n[harness] waiting for input from the terminal: " + "; ".join(readers)) if readers else ""
+
+    return page.sh("").run(command, timeout, on_timeout=waiting)
+
+
+def _console(page: Page, block) -> str:
+    commands = page.plan.commands[page.plan.blocks.index(block)]
+    expected_exit = block.options.get("exit", 0)
+    deadline = _timeout(block)
+    failures = []
+    for n, cmd in enumerate(commands):
+        where = page.where(cmd.line)
+        last = n == len(commands) - 1
+        want = expected_exit if last else 0
+        result = _run(page, cmd.text, deadline)
+        deadline = max(1.0, deadline - result.seconds)
+        actual = normalize(result.output)
+        expected = normalize_expected(cmd.expected)
+        note = _stopped_note(page, result)
+        if Settings.update and not (result.timed_out or result.gone):
+            new = updated(expected, actual)
+            if new != expected:
+                first = cmd.expected_lines[0] if cmd.expected_lines else cmd.end_line + 1
+                last_line = cmd.expected_lines[-1] if cmd.expected_lines else cmd.end_line
+                page.updates.append((first, last_line, new, block.indent))
+                expected = new
+        if note or result.status != want:
+            what = "command did not finish" if note else "unexpected exit status"
+            failures.append(report.failure(where, what, command=cmd.text, status=result.status,
+                                           expected_status=want, output=result.output, note=note))
+            break
+        if not matches(expected, actual):
+            failures.append(report.failure(where, "output differs from the page", command=cmd.text,
+                                           expected=expected, actual=actual))
+            if not Settings.update:
+                break
+    return "\n\n".join(failures)
+
+
+def _script(page: Page, block) -> str:
+    page.counter += 1
+    path = f"{SCRIPTS_DIR}/block-{page.counter}.sh"
+    page.box().write_file(path, block.body.encode())
+    result = _run(page, f"source {path}", _timeout(block))
+    want = block.options.get("exit", 0)
+    note = _stopped_note(page, result)
+    if note or result.status != want:
+        return report.failure(page.where(block.line), "script failed", command=f"(the {block.lang} block)",
+                              status=result.status, expected_status=want, output=result.output, note=note)
+    return ""
+
+
+def _cwd(page: Page) -> str:
+    return page.sh("").query("pwd", 10).strip().split("\n")[-1]
+
+
+def _file(page: Page, block) -> str:
+    where = page.where(block.line)
+    cwd = _cwd(page)
+    target = str(PurePosixPath(cwd) / block.title)
+    page.box().write_file(target, block.body.encode())
+    page.written[target] = block.body
+    title = block.title
+    directory = str(PurePosixPath(target).parent)
+    name = PurePosixPath(target).name
+    if is_makefile(title):
+        return _check_makefile(page, block, where, directory, name)
+    if is_dockerfile(title) and page.plan.blocks.index(block) in page.plan.harness_builds:
+        return _build_dockerfile(page, block, where, directory, name)
+    if "broken" in block.options:
+        return f"{where}: option `broken` only applies to Makefiles and Dockerfiles"
+    return ""
+
+
+def _expect_broken(block, where: str, what: str, result) -> str:
+    wanted = block.options["broken"]
+    if result.status == 0:
+        return report.failure(where, f"{what} is marked broken={wanted!r} but the check passed",
+                              status=0, output=result.output)
+    if wanted not in result.output:
+        return report.failure(where, f"{what} failed, but without {wanted!r}", status=result.status,
+                              output=result.output)
+    return ""
+
+
+def _check_makefile(page: Page, block, where: str, directory: str, name: str) -> str:
+    targets = list(block.options.get("targets", ())) or make_targets(block.body)
+    if not targets:
+        targets = [""]  # the default goal
+    for target in targets:
+        cmd = f"(cd {shlex.quote(directory)} && make -n -f {shlex.quote(name)} {shlex.quote(target) if target else ''}) 2>&1"
+        result = _run(page, cmd, _timeout(block))
+        shown = f"make -n -f {name} {target}".strip()
+        if "broken" in block.options:
+            return _expect_broken(block, where, f"{name}", result)
+        if result.status != 0:
+            return report.failure(where, f"Makefile check failed for target {target or '(default)'}",
+                                  command=shown, status=result.status, expected_status=0, output=result.output)
+    return ""
+
+
+def _build_dockerfile(page: Page, block, where: str, directory: str, name: str) -> str:
+    cmd = f"(cd {shlex.quote(directory)} && DOCKER_BUILDKIT=1 docker build -q -f {shlex.quote(name)} .) 2>&1"
+    result = _run(page, cmd, max(_timeout(block), 300))
+    if "broken" in block.options:
+        return _expect_broken(block, where, name, result)
+    if result.status != 0:
+        return report.failure(where, "Dockerfile does not build (the page never builds it, so the harness did)",
+                              command=f"docker build -f {name} .", status=result.status, expected_status=0,
+                              output=result.output, note=_stopped_note(page, result))
+    return ""
+
+
+def _python(page: Page, block) -> str:
+    where = page.where(block.line)
+    if page.python is None:
+        shell = page.sh(where)
+        python = shell.query("command -v python3", 10).strip().split("\n")[-1]
+        cwd = _cwd(page)
+        env = {}
+        for line in shell.query("env", 10).split("\n"):
+            k, eq, v = line.partition("=")
+            if eq and k.isidentifier() and k not in ("PS1", "PROMPT_COMMAND", "_"):
+                env[k] = v
+        page.python = PyRunner(page.box().container.id, python, cwd, env)
+    filename = f"{page.name}:{block.line}"
+    try:
+        owner, checks = print_checks(block.body)
+    except SyntaxError as e:
+        return f"{page.where(block.line + (e.lineno or 1))}: Python syntax error: {e.msg}"
+    try:
+        answer = page.python.run(block.body, filename, _timeout(block))
+    except TimeoutError:
+        page.python = None
+        return f"{where}: Python block timed out after {_timeout(block):.0f} s (its interpreter was stopped)"
+    except PythonGone as e:
+        page.python = None
+        return f"{where}: {e}"
+    raises = block.options.get("raises")
+    if answer["error"] and answer["exc_type"] != raises:
+        return report.failure(where, "Python block raised an exception", output=answer["error"])
+    if raises and answer["exc_type"] != raises:
+        return f"{where}: expected the block to raise {raises}, but it did not"
+    return _compare_prints(page, block, owner, checks, answer["prints"])
+
+
+def _compare_prints(page: Page, block, owner: dict[int, int], checks: list[PrintCheck], prints) -> str:
+    if not checks:
+        return ""
+    printed: dict[int, list[str]] = {}
+    for line, text in prints:
+        stmt = owner.get(line, line) if line else 0
+        printed.setdefault(stmt, []).extend(text.rstrip("\n").split("\n"))
+    problems = []
+    checked = set()
+    for check in checks:
+        checked.add(check.statement_line)
+        actual = normalize("\n".join(printed.get(check.statement_line, [])))
+        expected = normalize_expected(check.expected)
+        if not matches(expected, actual):
+            line = block.body_lines[check.expected_lines[0] - 1] or block.line
+            problems.append(report.failure(page.where(line), "printed output differs from the `#>` lines",
+                                           expected=expected, actual=actual))
+    for stmt, lines in printed.items():
+        if stmt not in checked and any(l.strip() for l in lines):
+            line = block.body_lines[stmt - 1] if 0 < stmt <= len(block.body_lines) else block.line
+            problems.append(f"{page.where(line or block.line)}: printed output with no `#>` lines below it:\n"
+                            + report.tail("\n".join(lines)))
+    return "\n\n".join(problems)
+
+
+def _in_own_container(page: Page, block) -> str:
+    where = page.where(block.line)
+    image = block.options["image"]
+    try:
+        Settings.client.images.get(image)
+    except Exception:  # noqa: BLE001 - docker raises ImageNotFound or APIError
+        return f"{where}: image {image!r} does not exist (build it, or fix `image=`)"
+    other = Page(page.path, page.plan)
+    other.sandbox = Sandbox(Settings.client, image, page.name, engine=False)
+    try:
+        other.sandbox.start()
+        other.sandbox.set_online(bool(block.options.get("network")))
+        inner = dict(block.options)
+        inner.pop("image")
+        block_copy = type(block)(**{**block.__dict__, "options": inner})
+        return run_block(other, block_copy)
+    finally:
+        other.finish()
+
+
+def apply_updates(path: str, updates) -> None:
+    """Rewrite expected output in the page, bottom to top so line numbers stay valid."""
+    lines = Path(path).read_text(encoding="utf-8").split("\n")
+    for first, last, new, indent in sorted(updates, key=lambda u: u[0], reverse=True):
+        replacement = [(indent + l) if l else "" for l in new]
+        lines[first - 1:last] = replacement
+    Path(path).write_text("\n".join(lines), encoding="utf-8")

@@ -1,0 +1,73 @@
+"""pytest side of the harness: options, run-wide setup, cleanup, reports.
+
+The controlling process provisions the images and sweeps leftovers of
+killed runs before any worker starts, and removes everything its run made
+when it ends, also after Ctrl-C or SIGTERM.
+"""
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from . import labels
+from .evaluate import Settings
+from .sybil_plugin import make_sybil
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("handbook")
+    group.addoption("--update-examples", action="store_true", default=False,
+                    help="rewrite expected output on pages from what actually ran (keeps `...` that still match)")
+
+
+def _is_worker(config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def _term_as_interrupt(signum, frame):
+    # pytest tears down fixtures and runs pytest_unconfigure on KeyboardInterrupt, not on SIGTERM
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def _collecting_pages(config) -> bool:
+    args = [str(a) for a in config.args]
+    return any(a.endswith(".md") or "docs" in a or a.endswith(".ipynb") for a in args)
+
+
+def pytest_configure(config):
+    Settings.root = ROOT
+    Settings.update = config.getoption("--update-examples")
+    signal.signal(signal.SIGTERM, _term_as_interrupt)
+    if not _collecting_pages(config) and not os.environ.get("HANDBOOK_SANDBOX_IMAGE"):
+        return  # unit tests of the harness need no engine
+    from .engine import ensure_engine
+
+    Settings.client = ensure_engine()
+    if not _is_worker(config):
+        labels.current_run()
+        swept = labels.remove_stale(Settings.client)
+        if swept:
+            print(f"[handbook] removed {len(swept)} objects left by a killed run: {', '.join(swept[:6])}")
+        if not os.environ.get("HANDBOOK_SANDBOX_IMAGE"):
+            from .images import ensure_all
+
+            provisioned = ensure_all()
+            os.environ["HANDBOOK_SANDBOX_IMAGE"] = provisioned["sandbox"]
+            os.environ["HANDBOOK_SEED"] = str(provisioned["seed"])
+    Settings.image = os.environ["HANDBOOK_SANDBOX_IMAGE"]
+    Settings.seed = Path(os.environ["HANDBOOK_SEED"]) if os.environ.get("HANDBOOK_SEED") else None
+
+
+def pytest_unconfigure(config):
+    if Settings.client is not None and not _is_worker(config):
+        run_id, pid = labels.current_run()
+        if pid == os.getpid():
+            labels.remove_run(Settings.client, run_id)
+
+
+pytest_collect_file = make_sybil().pytest()
