@@ -62,7 +62,7 @@ class Page:
 
     def sh(self, where: str):
         if self.shell_gone:
-            raise ShellGone(f"{where}: not run: the page's shell is gone ({self.shell_gone})")
+            raise ShellGone(f"not run: the page's shell is gone ({self.shell_gone})")
         return self.box().shell()
 
     def finish(self) -> list[str]:
@@ -109,7 +109,7 @@ def run_block(page: Page, block) -> str:
         if block.kind == "python":
             return _python(page, block)
     except ShellGone as e:
-        return str(e) if str(e).startswith(page.name) else f"{where}: {e}"
+        return f"{where}: {e}"
     except EngineStopped as e:
         return f"{where}: {e}"
     return ""
@@ -138,7 +138,7 @@ def _run(page: Page, command: str, timeout: float):
         readers = box.waiting_for_input()
         return ("\n[harness] waiting for input from the terminal: " + "; ".join(readers)) if readers else ""
 
-    return page.sh("").run(command, timeout, on_timeout=waiting)
+    return page.sh(page.name).run(command, timeout, on_timeout=waiting)
 
 
 def _console(page: Page, block) -> str:
@@ -189,7 +189,7 @@ def _script(page: Page, block) -> str:
 
 
 def _cwd(page: Page) -> str:
-    return page.sh("").query("pwd", 10).strip().split("\n")[-1]
+    return page.sh(page.name).query("pwd", 10).strip().split("\n")[-1]
 
 
 def _file(page: Page, block) -> str:

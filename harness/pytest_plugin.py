@@ -70,4 +70,19 @@ def pytest_unconfigure(config):
             labels.remove_run(Settings.client, run_id)
 
 
-pytest_collect_file = make_sybil().pytest()
+_collect_page = make_sybil().pytest()
+
+
+def pytest_collect_file(file_path, parent):
+    if file_path.suffix == ".ipynb" and ".ipynb_checkpoints" not in file_path.parts:
+        from .notebooks import NotebookFile
+
+        return NotebookFile.from_parent(parent, path=file_path)
+    return _collect_page(file_path, parent)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        block = getattr(getattr(item, "example", None), "parsed", None)
+        if block is not None and getattr(block, "options", {}).get("gpu"):
+            item.add_marker(pytest.mark.gpu)

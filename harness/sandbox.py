@@ -182,7 +182,14 @@ class Sandbox:
             "tr '\\0' ' ' < $p/cmdline; echo;; esac; done"
         )
         try:
-            code, out = self.exec_root(["sh", "-c", script])
+            code, out = self.exec_root(["sh", "-c", script], user="reader")  # same uid: may read its /proc
         except EngineStopped:
             return []
-        return [l.strip() for l in out.splitlines() if l.strip() and "bash --norc" not in l]
+        readers = []
+        for line in out.splitlines():
+            line = line.strip()
+            if line.startswith("bash --norc --noprofile --noediting -i"):
+                line = "the page's shell itself (a `read`, or a command it is still parsing)"
+            if line and line not in readers:
+                readers.append(line)
+        return readers
