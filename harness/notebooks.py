@@ -1,0 +1,85 @@
+"""Notebook pages: executed whole in a sandbox; committed without outputs.
+
+The executed copy is kept under build/notebooks/ so that the site can show
+the outputs of the tested run while the repository holds none.
+"""
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from .evaluate import Settings
+from .sandbox import HOME, Sandbox
+
+TIMEOUT = 300
+
+
+class NotebookFile(pytest.File):
+    def collect(self):
+        yield NotebookItem.from_parent(self, name="notebook")
+
+
+class NotebookItem(pytest.Item):
+    def runtest(self):
+        path = Path(self.path)
+        name = _name(path)
+        try:
+            nb = json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise NotebookFailure(f"{name}:1: not a readable notebook: {e}") from None
+        cells = nb.get("cells", [])
+        dirty = [i + 1 for i, c in enumerate(cells)
+                 if c.get("cell_type") == "code" and (c.get("outputs") or c.get("execution_count"))]
+        if dirty:
+            raise NotebookFailure(f"{name}: cell(s) {dirty} were committed with outputs; strip them "
+                                  f"(nbstripout) so that only the tested run's outputs reach the site")
+        box = Sandbox(Settings.client, Settings.image, name)
+        try:
+            box.start()
+            work = f"{HOME}/notebook"
+            box.write_file(f"{work}/{path.name}", path.read_bytes())
+            code, out = box.exec_root(
+                ["sh", "-c", f"cd {work} && /opt/jupyter/bin/python /opt/hb/run_notebook.py "
+                             f"{path.name} executed.ipynb {TIMEOUT}"], user="reader")
+            executed = _fetch(box, f"{work}/executed.ipynb")
+        finally:
+            box.remove()
+        if executed is not None:
+            target = Settings.root / "build" / "notebooks" / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(executed)
+        if code != 0:
+            raise NotebookFailure(f"{name}: {out.strip()[-3000:]}")
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, NotebookFailure):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self):
+        return self.path, 0, f"{self.path.name}: notebook"
+
+
+class NotebookFailure(Exception):
+    pass
+
+
+def _name(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Settings.root))
+    except ValueError:
+        return str(path)
+
+
+def _fetch(box: Sandbox, path: str) -> bytes | None:
+    try:
+        stream, _ = box.container.get_archive(path)
+    except Exception:  # noqa: BLE001 - no executed copy when the kernel never started
+        return None
+    with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
+        member = tar.getmembers()[0]
+        return tar.extractfile(member).read()
