@@ -1,0 +1,27 @@
+"""Run a page through the harness in a separate pytest, as a contributor would."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = Path(__file__).resolve().parent / "pages"
+
+
+@dataclass
+class Outcome:
+    code: int
+    output: str
+    junit: Path
+
+
+def run_pages(*pages: str | Path, tmp_path: Path, extra=(), env=None, timeout=600) -> Outcome:
+    junit = tmp_path / "junit.xml"
+    cmd = [sys.executable, "-m", "pytest", "-c", str(ROOT / "pytest.ini"), f"--rootdir={ROOT}",
+           "-p", "no:cacheprovider", "-q", f"--junitxml={junit}", *map(str, pages), *extra]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})})
+    return Outcome(proc.returncode, proc.stdout + proc.stderr, junit)

@@ -1,0 +1,32 @@
+"""Pages that must FAIL: a harness that passes a broken page is the worst bug here."""
+import pytest
+
+from pagerun import PAGES, run_pages
+
+pytestmark = pytest.mark.docker
+
+CASES = [
+    ("wrong-output.md", 4, ["output differs from the page", "-the wrong answer", "+the right answer"]),
+    ("makefile-spaces.md", 3, ["Makefile check failed for target all", "missing separator"]),
+    ("dockerfile-broken.md", 3, ["Dockerfile does not build", "this-command-does-not-exist"]),
+    ("nonzero-exit.md", 6, ["unexpected exit status", "$ cat no-such-file", "exit status: 1 (expected 0)",
+                            "No such file or directory"]),
+    ("timeout.md", 5, ["timed out", "$ sleep 30"]),
+    ("python-print.md", 6, ["printed output differs", "-11", "+10"]),
+]
+
+
+@pytest.mark.parametrize("page, line, phrases", CASES, ids=[c[0] for c in CASES])
+def test_broken_page_fails_with_page_line_and_diff(page, line, phrases, tmp_path):
+    out = run_pages(PAGES / page, tmp_path=tmp_path)
+    assert out.code == 1, out.output
+    assert f"tests/pages/{page}:{line}: " in out.output, out.output
+    for phrase in phrases:
+        assert phrase in out.output, f"{phrase!r} missing from:\n{out.output}"
+    assert "1 failed" in out.output
+
+
+def test_a_good_page_passes(tmp_path):
+    out = run_pages(PAGES / "all-pass.md", tmp_path=tmp_path)
+    assert out.code == 0, out.output
+    assert "1 passed" in out.output
