@@ -38,6 +38,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import docker
@@ -68,8 +69,10 @@ PATH_ENV = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 SANDBOX_REPO = "handbook-sandbox"
 SANDBOX_DOCKERFILE = ROOT / "Dockerfile"
-SANDBOX_REQUIREMENTS = (ROOT / "requirements" / "sandbox-jupyter.in",
-                        ROOT / "requirements" / "sandbox-jupyter.txt")
+# Everything the Dockerfile reads: a change to any of them means a new image.
+SANDBOX_INPUTS = (ROOT / "requirements" / "sandbox-jupyter.in",
+                  ROOT / "requirements" / "sandbox-jupyter.txt")
+SANDBOX_GRACE_HOURS = 24
 CACHE_DIR = ROOT / "build" / "cache"
 WORK_DIR = ROOT / "build" / "images"
 
@@ -412,11 +415,24 @@ def ensure_base_images() -> dict[str, str]:
 # ---------------------------------------------------------------- sandbox
 
 def sandbox_inputs(client: docker.DockerClient) -> str:
-    return digest(SANDBOX_DOCKERFILE, *SANDBOX_REQUIREMENTS, image_id(client, DEBIAN), ca_bundle())
+    return digest(SANDBOX_DOCKERFILE, *SANDBOX_INPUTS, image_id(client, DEBIAN), ca_bundle())
+
+
+def age_hours(image) -> float:
+    # Docker writes nanoseconds, which datetime does not parse: seconds will do.
+    created = datetime.fromisoformat(image.attrs["Created"][:19]).replace(tzinfo=timezone.utc)
+    return (datetime.now(timezone.utc) - created).total_seconds() / 3600
 
 
 def drop_older_sandboxes(client: docker.DockerClient, keep: str) -> None:
+    """Remove sandbox images of other inputs once they are a day old.
+
+    Not sooner: a run from another checkout (another Dockerfile) may be using
+    one between two pages, when no container holds it.
+    """
     for image in client.images.list(name=SANDBOX_REPO, filters={"label": labels.HARNESS}):
+        if age_hours(image) < SANDBOX_GRACE_HOURS:
+            continue
         for tag in image.tags:
             if tag != keep:
                 drop_image(client, tag)
@@ -426,12 +442,14 @@ def drop_older_sandboxes(client: docker.DockerClient, keep: str) -> None:
 def _sandbox(client: docker.DockerClient):
     inputs = sandbox_inputs(client)
     tag = f"{SANDBOX_REPO}:{inputs[:12]}"
-    if cached(client, tag, inputs) is not None:
-        return tag, "reused"
-    # The CA bundle needs no passing: the base image trusts it already.
-    cli_build(ROOT, tag, image_labels(inputs), "build-sandbox", dockerfile=SANDBOX_DOCKERFILE)
+    action = "reused"
+    if cached(client, tag, inputs) is None:
+        # The CA bundle needs no passing: the base image trusts it already.
+        cli_build(ROOT, tag, image_labels(inputs), "build-sandbox", dockerfile=SANDBOX_DOCKERFILE)
+        action = "built"
+    # Also when reusing: an older one that was in use at the last build is free now.
     drop_older_sandboxes(client, keep=tag)
-    return tag, "built"
+    return tag, action
 
 
 @serialized
@@ -453,6 +471,8 @@ def _seed(client: docker.DockerClient, names: list[str]):
     part = path.with_suffix(f".part{os.getpid()}")
     try:
         run_logged([docker_cli(), "save", "-o", str(part), *names], "seed-save")
+        # `docker save` writes 0600; `docker load` in a sandbox may run as reader.
+        part.chmod(0o644)
         part.rename(path)  # atomic: a reader never sees half an archive
     finally:
         part.unlink(missing_ok=True)
