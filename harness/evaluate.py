@@ -6,6 +6,7 @@ shell, its Python process, the files written so far, and pending updates.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import shlex
 from pathlib import Path, PurePosixPath
@@ -16,7 +17,7 @@ from . import gpu, report
 from .matching import matches, normalize, normalize_expected, updated
 from .plan import Plan, is_dockerfile, is_makefile, make_targets
 from .pyblocks import PrintCheck, PyRunner, PythonGone, print_checks
-from .sandbox import EngineStopped, Sandbox
+from .sandbox import EngineStopped, NetworkUnavailable, Sandbox
 from .shell import ShellGone
 
 DEFAULT_TIMEOUT = float(os.environ.get("HANDBOOK_BLOCK_TIMEOUT", "60"))
@@ -92,11 +93,14 @@ def run_block(page: Page, block) -> str:
     opts = block.options
     if "skip" in opts:
         pytest.skip(f"{where}: skipped: {opts['skip']}")
+    access = None
     if opts.get("gpu"):
-        usable, reason = gpu.probe()
-        if not usable:
-            pytest.skip(f"{where}: GPU block skipped: {reason}")
+        access = gpu.probe(Settings.client)
+        if not access.usable:
+            pytest.skip(f"{where}: GPU block skipped: {access.reason}")
     try:
+        if access is not None:
+            return _in_gpu_container(page, block, access)
         if "image" in opts:
             return _in_own_container(page, block)
         page.box().set_online(bool(opts.get("network")))
@@ -110,7 +114,7 @@ def run_block(page: Page, block) -> str:
             return _python(page, block)
     except ShellGone as e:
         return f"{where}: {e}"
-    except EngineStopped as e:
+    except (EngineStopped, NetworkUnavailable) as e:
         return f"{where}: {e}"
     return ""
 
@@ -142,7 +146,7 @@ def _run(page: Page, command: str, timeout: float):
 
 
 def _console(page: Page, block) -> str:
-    commands = page.plan.commands[page.plan.blocks.index(block)]
+    commands = page.plan.commands[block.start]
     expected_exit = block.options.get("exit", 0)
     deadline = _timeout(block)
     failures = []
@@ -203,7 +207,7 @@ def _file(page: Page, block) -> str:
     name = PurePosixPath(target).name
     if is_makefile(title):
         return _check_makefile(page, block, where, directory, name)
-    if is_dockerfile(title) and page.plan.blocks.index(block) in page.plan.harness_builds:
+    if is_dockerfile(title) and block.start in page.plan.harness_builds:
         return _build_dockerfile(page, block, where, directory, name)
     if "broken" in block.options:
         return f"{where}: option `broken` only applies to Makefiles and Dockerfiles"
@@ -307,24 +311,34 @@ def _compare_prints(page: Page, block, owner: dict[int, int], checks: list[Print
     return "\n\n".join(problems)
 
 
-def _in_own_container(page: Page, block) -> str:
+def _in_own_container(page: Page, block, image: str | None = None, create: dict | None = None) -> str:
+    """Run one block alone in a throwaway container of another image (no state shared)."""
     where = page.where(block.line)
-    image = block.options["image"]
+    image = image or block.options["image"]
     try:
         Settings.client.images.get(image)
     except Exception:  # noqa: BLE001 - docker raises ImageNotFound or APIError
         return f"{where}: image {image!r} does not exist (build it, or fix `image=`)"
     other = Page(page.path, page.plan)
-    other.sandbox = Sandbox(Settings.client, image, page.name, engine=False)
+    other.sandbox = Sandbox(Settings.client, image, page.name, engine=False, create=create,
+                            reader=image == Settings.image)
     try:
         other.sandbox.start()
-        other.sandbox.set_online(bool(block.options.get("network")))
-        inner = dict(block.options)
-        inner.pop("image")
-        block_copy = type(block)(**{**block.__dict__, "options": inner})
-        return run_block(other, block_copy)
+        inner = {k: v for k, v in block.options.items() if k not in ("image", "gpu")}
+        return run_block(other, dataclasses.replace(block, options=inner))
     finally:
         other.finish()
+
+
+def _in_gpu_container(page: Page, block, access) -> str:
+    """A GPU block runs in a CUDA image with the GPU given to its container."""
+    image = block.options.get("image") or os.environ.get("HANDBOOK_CUDA_IMAGE")
+    if not image:
+        from .cuda_image import ensure_cuda_image
+
+        image = ensure_cuda_image(Settings.client)
+    print(f"\n[handbook] {page.where(block.line)}: GPU block in {image}: {gpu.describe(access)}")
+    return _in_own_container(page, block, image=image, create=access.create)
 
 
 def apply_updates(path: str, updates) -> None:

@@ -1,27 +1,101 @@
-"""Decide whether GPU blocks can run here, by looking rather than assuming."""
+"""GPU blocks: decide whether they can run here, and give their container the GPU.
+
+The decision comes from a probe, not an assumption: a GPU block is skipped,
+with the probe's reason, where there is no working `nvidia-smi`, no device
+nodes, or no way to hand the GPU to a container. The container gets the GPU
+from the NVIDIA container toolkit when the engine has it (`--gpus all`, a
+DeviceRequest in the SDK); otherwise the harness does what the toolkit would
+do: it passes the device nodes and mounts the host driver's libraries and
+`nvidia-smi` read-only. The driver side always comes from the host.
+"""
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 import subprocess
+from dataclasses import dataclass, field
 from functools import lru_cache
+
+import docker.types
+
+# What a CUDA program and nvidia-smi need from the host's driver.
+DRIVER_LIBS = ("libcuda.so.1", "libnvidia-ml.so.1", "libnvidia-ptxjitcompiler.so.1", "libnvidia-nvvm.so.4")
+LIB_DIR_IN_CONTAINER = "/usr/local/nvidia/lib64"
+
+
+@dataclass
+class Access:
+    usable: bool
+    reason: str  # why not, or what was found
+    how: str = ""  # "toolkit" or "devices"
+    create: dict = field(default_factory=dict)  # extra arguments for containers.create
+
+
+def _driver_libs() -> dict[str, str]:
+    try:
+        out = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True, timeout=20).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return {}
+    found: dict[str, str] = {}
+    for line in out.splitlines():
+        name = line.strip().split(" ")[0]
+        # the 64-bit copy: a host may also carry 32-bit driver libraries
+        if name in DRIVER_LIBS and name not in found and "=>" in line and "x86-64" in line:
+            found[name] = os.path.realpath(line.split("=>")[-1].strip())
+    return found
+
+
+def _engine_has_toolkit(client) -> bool:
+    try:
+        return "nvidia" in (client.info().get("Runtimes") or {})
+    except Exception:  # noqa: BLE001 - an engine that cannot say has no toolkit for us
+        return False
 
 
 @lru_cache(maxsize=1)
-def probe() -> tuple[bool, str]:
-    """(usable, reason): usable only with a working nvidia-smi and a way into containers."""
-    forced = os.environ.get("HANDBOOK_GPU")
-    if forced == "0":
+def _host() -> tuple[bool, str]:
+    if os.environ.get("HANDBOOK_GPU") == "0":
         return False, "GPU blocks disabled by HANDBOOK_GPU=0"
     smi = shutil.which("nvidia-smi")
     if not smi:
         return False, "no NVIDIA GPU here: `nvidia-smi` is not installed on this machine"
     try:
-        r = subprocess.run([smi, "-L"], capture_output=True, text=True, timeout=20)
+        r = subprocess.run([smi, "-L"], capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as e:
         return False, f"`nvidia-smi -L` did not run: {e}"
     if r.returncode != 0 or "GPU" not in r.stdout:
         return False, f"`nvidia-smi -L` found no GPU: {(r.stderr or r.stdout).strip()[:200]}"
-    if not any(os.path.exists(p) for p in ("/dev/nvidia0", "/dev/nvidiactl")):
-        return False, "nvidia-smi works but there are no /dev/nvidia* device nodes to give a container"
     return True, r.stdout.strip().split("\n")[0]
+
+
+def probe(client=None) -> Access:
+    ok, found = _host()
+    if not ok:
+        return Access(False, found)
+    if client is not None and _engine_has_toolkit(client):
+        request = docker.types.DeviceRequest(count=-1, capabilities=[["gpu"]])
+        return Access(True, found, "toolkit", {"device_requests": [request]})
+    nodes = [p for p in sorted(glob.glob("/dev/nvidia*")) if not os.path.isdir(p)]
+    if not nodes:
+        return Access(False, "nvidia-smi works but there are no /dev/nvidia* device nodes to give a container")
+    libs = _driver_libs()
+    missing = [n for n in DRIVER_LIBS[:2] if n not in libs]
+    if missing:
+        return Access(False, f"no NVIDIA container toolkit, and the driver's {', '.join(missing)} were not found "
+                             "to mount into the container")
+    volumes = {path: {"bind": f"{LIB_DIR_IN_CONTAINER}/{name}", "mode": "ro"} for name, path in libs.items()}
+    volumes[os.path.realpath(shutil.which("nvidia-smi"))] = {"bind": "/usr/bin/nvidia-smi", "mode": "ro"}
+    create = {
+        "devices": [f"{n}:{n}:rwm" for n in nodes],
+        "volumes": volumes,
+        "environment": {"LD_LIBRARY_PATH": LIB_DIR_IN_CONTAINER, "NVIDIA_VISIBLE_DEVICES": "all"},
+    }
+    return Access(True, found, "devices", create)
+
+
+def describe(access: Access) -> str:
+    if access.how == "toolkit":
+        return f"{access.reason}; GPU given by the NVIDIA container toolkit (--gpus all)"
+    return (f"{access.reason}; no container toolkit: the harness passed the /dev/nvidia* nodes and mounted the "
+            "host driver's libraries and nvidia-smi read-only")

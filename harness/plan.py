@@ -50,8 +50,8 @@ def make_targets(body: str) -> list[str]:
 class Plan:
     blocks: list[Block]
     engine: bool = False
-    harness_builds: set[int] = field(default_factory=set)  # indexes of Dockerfile blocks the page never builds
-    commands: dict[int, list] = field(default_factory=dict)  # console block index -> commands
+    harness_builds: set[int] = field(default_factory=set)  # starts of Dockerfile blocks the page never builds
+    commands: dict[int, list] = field(default_factory=dict)  # console block start -> its commands
     teardown: list[Block] = field(default_factory=list)
 
 
@@ -61,7 +61,7 @@ def plan_page(blocks: list[Block], path: str) -> Plan:
     seen: dict[str, tuple[str, int]] = {}
     for i, b in enumerate(plan.blocks):
         if b.kind == "console":
-            plan.commands[i] = split_console(b.body, b.body_lines, path, b.line)
+            plan.commands[b.start] = split_console(b.body, b.body_lines, path, b.line)
         if b.kind != "display" and DOCKER_WORD.search(b.body):
             plan.engine = True
         if b.kind == "file":
@@ -73,7 +73,7 @@ def plan_page(blocks: list[Block], path: str) -> Plan:
             if is_dockerfile(title):
                 plan.engine = True
                 if not _built_later(plan.blocks, i, title):
-                    plan.harness_builds.add(i)
+                    plan.harness_builds.add(b.start)
     return plan
 
 

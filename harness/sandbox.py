@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 
 import docker
 import docker.errors
+import docker.types
 
 from . import labels
 from .engine import docker_cli
@@ -43,7 +44,19 @@ SHELL_ENV = {"HOME": HOME, "USER": "reader", "TERM": "xterm", "PAGER": "cat", "G
              "MANPAGER": "cat", "LANG": "C.UTF-8", "COLUMNS": "80", "LINES": "50"}
 
 
+# Explicit, modest limits: engines without CAP_SYS_RESOURCE cannot apply their huge defaults.
+ULIMITS = [docker.types.Ulimit(name="nofile", soft=1024, hard=1024),
+           docker.types.Ulimit(name="nproc", soft=4096, hard=4096)]
+# Engines with no networking (Podman without its network plugins, a machine with no network)
+# run every sandbox with network "none"; blocks that ask for the network then fail clearly.
+NO_NETWORK = os.environ.get("HANDBOOK_NETWORK") == "none"
+
+
 class EngineStopped(RuntimeError):
+    pass
+
+
+class NetworkUnavailable(RuntimeError):
     pass
 
 
@@ -62,12 +75,14 @@ def run_network(client: docker.DockerClient) -> docker.models.networks.Network:
 
 class Sandbox:
     def __init__(self, client: docker.DockerClient, image: str, page: str, *, engine: bool = False,
-                 seed: Path | None = None):
+                 seed: Path | None = None, create: dict | None = None, reader: bool = True):
         self.client = client
         self.image = image
         self.page = page
         self.engine = engine
         self.seed = seed
+        self.create = dict(create or {})  # extra create arguments, e.g. the GPU's devices
+        self.reader = reader  # False for other images: use their own user and working directory
         self.container = None
         self.volume = None
         self._shell: Shell | None = None
@@ -86,13 +101,19 @@ class Sandbox:
             if self.seed:
                 mounts[str(self.seed)] = {"bind": SEED_IN_CONTAINER, "mode": "ro"}
             extra = {**ENGINE_LIMITS, **ENGINE_SECURITY}
-        net = run_network(self.client)
+        extra["ulimits"] = ULIMITS
+        more = dict(self.create)
+        mounts.update(more.pop("volumes", {}))
+        extra.update(more)
+        net = None if NO_NETWORK else run_network(self.client)
+        where = {"network_mode": "none"} if net is None else {"network": net.name}
         self.container = self.client.containers.create(
             self.image, ["sleep", "infinity"], init=True, detach=True, labels=run_labels,
-            volumes=mounts, network=net.name, hostname="sandbox", working_dir=HOME, **extra,
+            volumes=mounts, hostname="sandbox", **({"working_dir": HOME} if self.reader else {}), **where, **extra,
         )
-        # Offline until a block opts in: leave the network before the first process starts.
-        net.disconnect(self.container)
+        if net is not None:
+            # Offline until a block opts in: leave the network before the first process starts.
+            net.disconnect(self.container)
         self.container.start()
         self.timings["container"] = time.monotonic() - t0
         if self.engine:
@@ -130,8 +151,9 @@ class Sandbox:
     # -- access ----------------------------------------------------------------
     def shell(self) -> Shell:
         if self._shell is None:
-            env = [x for k, v in SHELL_ENV.items() for x in ("-e", f"{k}={v}")]
-            self._shell = Shell([docker_cli(), "exec", "-it", "-u", "reader", "-w", HOME, *env,
+            env = {k: v for k, v in SHELL_ENV.items() if self.reader or k not in ("HOME", "USER")}
+            who = ["-u", "reader", "-w", HOME] if self.reader else []
+            self._shell = Shell([docker_cli(), "exec", "-it", *who, *[x for k, v in env.items() for x in ("-e", f"{k}={v}")],
                                  self.container.id, "bash", "--norc", "--noprofile", "--noediting", "-i"])
         return self._shell
 
@@ -156,7 +178,8 @@ class Sandbox:
                 info.type, info.mode, info.uid, info.gid, info.mtime = tarfile.DIRTYPE, 0o755, READER_UID, READER_UID, time.time()
                 tar.addfile(info)
             info = tarfile.TarInfo(str(p).lstrip("/"))
-            info.size, info.mode, info.uid, info.gid, info.mtime = len(content), 0o644, READER_UID, READER_UID, time.time()
+            uid = READER_UID if self.reader else 0
+            info.size, info.mode, info.uid, info.gid, info.mtime = len(content), 0o644, uid, uid, time.time()
             tar.addfile(info, io.BytesIO(content))
         if not self.container.put_archive("/", stream.getvalue()):
             raise RuntimeError(f"could not write {path} into the sandbox")
@@ -164,6 +187,8 @@ class Sandbox:
     def set_online(self, online: bool) -> None:
         if online == self.online:
             return
+        if NO_NETWORK:
+            raise NetworkUnavailable("this block needs the network, but this run has none (HANDBOOK_NETWORK=none)")
         net = run_network(self.client)
         if online:
             net.connect(self.container)
