@@ -28,9 +28,9 @@ OWNER_ENV = "HANDBOOK_RUN_PID"
 
 def current_run() -> tuple[str, int]:
     """The id and owner pid of this run, shared with pytest-xdist workers."""
-    if RUN_ENV not in os.environ:
-        os.environ[RUN_ENV] = uuid.uuid4().hex[:12]
-        os.environ[OWNER_ENV] = str(os.getpid())
+    # A caller may name the run (tests do, to find its objects); the first process owns it.
+    os.environ.setdefault(RUN_ENV, uuid.uuid4().hex[:12])
+    os.environ.setdefault(OWNER_ENV, str(os.getpid()))
     return os.environ[RUN_ENV], int(os.environ[OWNER_ENV])
 
 
