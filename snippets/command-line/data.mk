@@ -1,0 +1,11 @@
+# Download the penguin table, then summarise it.
+PYTHON   ?= python3
+DATA_URL := http://data.example.org/penguins/penguins.csv
+
+data/penguins.csv:
+	mkdir -p data
+	curl --fail --silent --show-error --output $@ $(DATA_URL)
+
+reports/summary.txt: data/penguins.csv summarize.py
+	mkdir -p reports
+	$(PYTHON) summarize.py data/penguins.csv > $@
