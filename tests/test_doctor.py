@@ -108,6 +108,17 @@ def test_gpu_is_skipped_without_nvidia_smi(home, monkeypatch):
     assert "SKIP  gpu         no NVIDIA GPU" in done.stdout
 
 
+def test_gpu_passes_with_a_working_nvidia_smi(home, tmp_path, monkeypatch):
+    fake = tmp_path / "bin" / "nvidia-smi"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho 'GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-1c2940aa)'\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
+    done = doctor("gpu")
+    assert done.returncode == 0
+    assert "PASS  gpu         1 GPU(s), first: NVIDIA H100 80GB HBM3" in done.stdout
+
+
 def test_an_unknown_check_is_a_usage_error(home):
     done = doctor("identiy")
     assert done.returncode == 2

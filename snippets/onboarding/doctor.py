@@ -44,12 +44,16 @@ def skipped(reason):
     return "SKIP", reason, ""
 
 
+def version_of(program, fix):
+    """PASS with the first line of `program --version`, or FAIL with the fix."""
+    status, out = run(program, "--version")
+    if status != 0 or not out:
+        return failed(f"{program} is not installed", fix)
+    return passed(out.splitlines()[0])
+
+
 def check_git():
-    status, out = run("git", "--version")
-    if status != 0:
-        return failed("git is not installed",
-                      "sudo apt install git   (macOS: xcode-select --install)")
-    return passed(out)
+    return version_of("git", "sudo apt install git   (macOS: xcode-select --install)")
 
 
 def check_identity():
@@ -111,11 +115,7 @@ def check_lock():
 
 
 def check_pre_commit():
-    status, out = run("pre-commit", "--version")
-    if status != 0:
-        return failed("pre-commit is not installed",
-                      "python3 -m pip install pre-commit   (inside a venv, or use pipx)")
-    return passed(out)
+    return version_of("pre-commit", "python3 -m pip install pre-commit   (inside a venv, or use pipx)")
 
 
 def check_docker():
@@ -154,16 +154,13 @@ def check_gpu():
     if status != 0 or not out:
         return failed("nvidia-smi cannot talk to the driver",
                       "reboot after a driver update, or reinstall the NVIDIA driver")
-    gpus = out.splitlines()
-    return passed(f"{len(gpus)} GPU(s), first: {gpus[0].split(' (UUID')[0]}")
+    gpus = out.splitlines()  # "GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-...)"
+    name = gpus[0].split(": ", 1)[-1].split(" (UUID")[0]
+    return passed(f"{len(gpus)} GPU(s), first: {name}")
 
 
 def check_make():
-    status, out = run("make", "--version")
-    if status != 0:
-        return failed("make is not installed",
-                      "sudo apt install make   (macOS: xcode-select --install)")
-    return passed(out.splitlines()[0])
+    return version_of("make", "sudo apt install make   (macOS: xcode-select --install)")
 
 
 def check_dotenv():
