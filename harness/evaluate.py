@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import shlex
+import time
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -22,6 +23,10 @@ from .shell import ShellGone
 
 DEFAULT_TIMEOUT = float(os.environ.get("HANDBOOK_BLOCK_TIMEOUT", "60"))
 SCRIPTS_DIR = "/var/tmp/hb"
+
+
+class SandboxFailed(RuntimeError):
+    pass
 
 
 class Settings:
@@ -44,21 +49,26 @@ class Page:
         self.plan = plan
         self.sandbox: Sandbox | None = None
         self.python: PyRunner | None = None
-        self.written: dict[str, str] = {}
+        self.written: dict[str, tuple[str, int]] = {}  # path in the sandbox -> (content, line)
         self.updates: list[tuple[int, int, list[str], str]] = []  # first line, last line, new lines, indent
         self.shell_gone: str | None = None
+        self.broken: str | None = None  # why the sandbox could not start
         self.counter = 0
 
     # -- the sandbox -----------------------------------------------------------
     def box(self) -> Sandbox:
+        if self.broken:
+            raise SandboxFailed(f"not run: {self.broken}")
         if self.sandbox is None:
-            self.sandbox = Sandbox(Settings.client, Settings.image, self.name, engine=self.plan.engine,
-                                   seed=Settings.seed if self.plan.engine else None)
+            box = Sandbox(Settings.client, Settings.image, self.name, engine=self.plan.engine,
+                          seed=Settings.seed if self.plan.engine else None)
             try:
-                self.sandbox.start()
-            except Exception:
-                self.sandbox.remove()
-                raise
+                box.start()
+            except Exception as e:  # noqa: BLE001 - any failure here ends the page, with its reason
+                box.remove()
+                self.broken = f"the page's sandbox did not start: {e}"
+                raise SandboxFailed(self.broken) from e
+            self.sandbox = box
         return self.sandbox
 
     def sh(self, where: str):
@@ -104,19 +114,34 @@ def run_block(page: Page, block) -> str:
         if "image" in opts:
             return _in_own_container(page, block)
         page.box().set_online(bool(opts.get("network")))
-        if block.kind == "console":
-            return _console(page, block)
-        if block.kind == "bash":
-            return _script(page, block)
-        if block.kind == "file":
-            return _file(page, block)
-        if block.kind == "python":
-            return _python(page, block)
+        run = {"console": _console, "bash": _script, "file": _file, "python": _python}[block.kind]
+        before = page.sandbox.process_count()
+        return _with_limits(page, block, run(page, block), before)
     except ShellGone as e:
         return f"{where}: {e}"
-    except (EngineStopped, NetworkUnavailable) as e:
+    except (EngineStopped, NetworkUnavailable, SandboxFailed) as e:
         return f"{where}: {e}"
     return ""
+
+
+RUNAWAY = 64  # processes a block may leave behind before it counts as a runaway
+
+
+def _with_limits(page: Page, block, problem: str, before: int | None) -> str:
+    """After a block: a sandbox filling up with processes is stopped, so nothing else runs in it."""
+    box = page.sandbox
+    count = box.process_count() if box and box.container else None
+    if count is None or before is None or count - before <= 8:
+        return problem
+    time.sleep(0.5)  # a few processes left running are fine; a fork bomb keeps growing
+    count = box.process_count() or count
+    if count - before <= RUNAWAY and count < box.process_limit - 16:
+        return problem
+    page.shell_gone = page.broken = "the sandbox filled up with processes and was stopped"
+    box.remove()
+    note = (f"{page.where(block.line)}: the block left {count - before} processes running ({count} of the "
+            f"sandbox's limit of {box.process_limit}): a fork bomb or a runaway loop; the page's sandbox was stopped")
+    return f"{problem}\n\n{note}" if problem else note
 
 
 def _timeout(block) -> float:
@@ -200,8 +225,12 @@ def _file(page: Page, block) -> str:
     where = page.where(block.line)
     cwd = _cwd(page)
     target = str(PurePosixPath(cwd) / block.title)
+    earlier = page.written.get(target)
+    if earlier and earlier[0] != block.body and not block.options.get("rewrite"):
+        return (f"{where}: {target} was already written with other content at line {earlier[1]}; "
+                "mark this block `rewrite` if replacing it is meant")
     page.box().write_file(target, block.body.encode())
-    page.written[target] = block.body
+    page.written[target] = (block.body, block.line)
     title = block.title
     directory = str(PurePosixPath(target).parent)
     name = PurePosixPath(target).name

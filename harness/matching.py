@@ -15,19 +15,43 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\x1b[()][A-Z0-9]")
 ELLIPSIS = "..."
 
 
-def _overstrike(line: str) -> str:
-    """What a terminal shows for a line that uses carriage returns (progress bars)."""
-    if "\r" not in line:
+ERASE_LINE = re.compile(r"\x1b\[0?K")
+
+
+def _as_shown(line: str) -> str:
+    """What a terminal shows for a line drawn with \r, backspace and erase-to-end-of-line."""
+    if "\r" not in line and "\b" not in line and "\x1b[" not in line:
         return line
-    shown = ""
-    for part in line.split("\r"):
-        shown = part + shown[len(part):]
-    return shown
+    shown: list[str] = []
+    col = 0
+    i = 0
+    while i < len(line):
+        erase = ERASE_LINE.match(line, i)
+        if erase:
+            del shown[col:]
+            i = erase.end()
+            continue
+        ansi = ANSI.match(line, i)
+        if ansi:
+            i = ansi.end()
+            continue
+        ch = line[i]
+        if ch == "\r":
+            col = 0
+        elif ch == "\b":
+            col = max(0, col - 1)
+        elif col < len(shown):
+            shown[col] = ch
+            col += 1
+        else:
+            shown.append(ch)
+            col += 1
+        i += 1
+    return "".join(shown)
 
 
 def normalize(text: str) -> list[str]:
-    text = ANSI.sub("", text.replace("\r\n", "\n"))
-    lines = [_overstrike(l).rstrip() for l in text.split("\n")]
+    lines = [_as_shown(l).rstrip() for l in text.replace("\r\n", "\n").split("\n")]
     while lines and not lines[-1]:
         lines.pop()
     return lines

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from .console import split_console
-from .errors import PageError
 from .fences import Block
 
 DOCKER_WORD = re.compile(r"(?:^|[\s;&|(`$])(?:sudo\s+)?(?:docker|docker-compose)(?:\s|$)", re.M)
@@ -58,7 +57,6 @@ class Plan:
 def plan_page(blocks: list[Block], path: str) -> Plan:
     plan = Plan(blocks=[b for b in blocks if not b.options.get("teardown")])
     plan.teardown = [b for b in blocks if b.options.get("teardown")]
-    seen: dict[str, tuple[str, int]] = {}
     for i, b in enumerate(plan.blocks):
         if b.kind == "console":
             plan.commands[b.start] = split_console(b.body, b.body_lines, path, b.line)
@@ -66,10 +64,6 @@ def plan_page(blocks: list[Block], path: str) -> Plan:
             plan.engine = True
         if b.kind == "file":
             title = str(PurePosixPath(b.title))
-            if title in seen and seen[title][0] != b.body and not b.options.get("rewrite"):
-                raise PageError(path, b.line, f"{title!r} was already written with other content at line "
-                                              f"{seen[title][1]}; mark this block `rewrite` if that is meant")
-            seen[title] = (b.body, b.line)
             if is_dockerfile(title):
                 plan.engine = True
                 if not _built_later(plan.blocks, i, title):

@@ -61,16 +61,13 @@ class NetworkUnavailable(RuntimeError):
 
 
 def run_network(client: docker.DockerClient) -> docker.models.networks.Network:
-    """The run's one network, created on first use; blocks that opt in join it."""
+    """The run's one network; the controlling process creates it before workers start."""
     run_id, _ = labels.current_run()
     name = f"handbook-net-{run_id}"
-    try:
-        return client.networks.get(name)
-    except docker.errors.NotFound:
-        try:
-            return client.networks.create(name, driver="bridge", labels=labels.for_run())
-        except docker.errors.APIError:
-            return client.networks.get(name)  # another worker of this run made it first
+    found = client.networks.list(names=[name], filters={"label": f"{labels.RUN}={run_id}"})
+    if found:
+        return sorted(found, key=lambda n: n.id)[0]
+    return client.networks.create(name, driver="bridge", labels=labels.for_run(), check_duplicate=True)
 
 
 class Sandbox:
@@ -109,7 +106,7 @@ class Sandbox:
         where = {"network_mode": "none"} if net is None else {"network": net.name}
         self.container = self.client.containers.create(
             self.image, ["sleep", "infinity"], init=True, detach=True, labels=run_labels,
-            volumes=mounts, hostname="sandbox", **({"working_dir": HOME} if self.reader else {}), **where, **extra,
+            volumes=mounts, hostname="sandbox", extra_hosts={"sandbox": "127.0.1.1"}, **({"working_dir": HOME} if self.reader else {}), **where, **extra,
         )
         if net is not None:
             # Offline until a block opts in: leave the network before the first process starts.
@@ -196,12 +193,29 @@ class Sandbox:
             net.disconnect(self.container, force=True)
         self.online = online
 
+    def process_count(self) -> int | None:
+        """Processes in the sandbox, read from the host's cgroup files where we can see them."""
+        cid = self.container.id if self.container else ""
+        for path in (f"/sys/fs/cgroup/pids/docker/{cid}/pids.current",
+                     f"/sys/fs/cgroup/docker/{cid}/pids.current",
+                     f"/sys/fs/cgroup/system.slice/docker-{cid}.scope/pids.current"):
+            try:
+                return int(Path(path).read_text())
+            except (OSError, ValueError):
+                continue
+        return None
+
+    @property
+    def process_limit(self) -> int:
+        return (ENGINE_LIMITS if self.engine else LIMITS)["pids_limit"]
+
     def waiting_for_input(self) -> list[str]:
         """Commands blocked reading the terminal: why a block hangs more often than not."""
         script = (
             "for p in /proc/[0-9]*; do "
             "w=$(cat $p/wchan 2>/dev/null); t=$(readlink $p/fd/0 2>/dev/null); "
-            "case \"$w:$t\" in n_tty_read:/dev/pts/*|wait_woken:/dev/pts/*) "
+            "case \"$w:$t\" in n_tty_read*:/dev/pts/*|wait_woken*:/dev/pts/*|do_select*:/dev/pts/*"
+            "|poll_schedule_timeout*:/dev/pts/*|core_sys_select*:/dev/pts/*|do_sys_poll*:/dev/pts/*) "
             "tr '\\0' ' ' < $p/cmdline; echo;; esac; done"
         )
         try:

@@ -44,7 +44,9 @@ class Shell:
         # virtual environment cannot hide it; the function keeps `$?` for the reader.
         setup = (
             "stty -echo; set +m; PS2=''; "
-            f"__hb_prompt() {{ local s=$?; PS1=$'\\x1e'HB{self.token}:$s$'\\x1f'; return $s; }}; "
+            # octal escapes, expanded only when the prompt is drawn: printing $PS1 or `env`
+            # never shows the marker itself
+            f"__hb_prompt() {{ local s=$?; PS1='\\036HB{self.token}:'$s'\\037'; return $s; }}; "
             "PROMPT_COMMAND=__hb_prompt"
         )
         result = self.run(setup, timeout=start_timeout)

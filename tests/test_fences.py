@@ -69,14 +69,6 @@ def test_bad_pages_give_an_error_naming_page_and_line(text, line, message):
     assert str(e.value).startswith(f"page.md:{line}: ")
 
 
-def test_same_file_twice_with_other_content_needs_rewrite():
-    text = '```text title="a.txt"\none\n```\n```text title="a.txt"\ntwo\n```\n'
-    with pytest.raises(PageError, match="already written"):
-        plan_page(blocks(text), "page.md")
-    ok = text.replace('```text title="a.txt"\ntwo', '<!-- test: rewrite -->\n```text title="a.txt"\ntwo')
-    plan_page(blocks(ok), "page.md")
-
-
 def test_snippets_are_expanded(tmp_path):
     (tmp_path / "hello.py").write_text("print('hi')\n")
     (b,) = blocks('```python title="h.py"\n--8<-- "hello.py"\n```\n', snippet_dirs=[tmp_path])
