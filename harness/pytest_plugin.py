@@ -14,6 +14,7 @@ import pytest
 
 from . import labels
 from .evaluate import Settings
+from .sandbox import NO_NETWORK, run_network
 from .sybil_plugin import make_sybil
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +54,8 @@ def pytest_configure(config):
         swept = labels.remove_stale(Settings.client)
         if swept:
             print(f"[handbook] removed {len(swept)} objects left by a killed run: {', '.join(swept[:6])}")
+        if not NO_NETWORK:
+            run_network(Settings.client)  # before workers start, so that they share one
         if not os.environ.get("HANDBOOK_SANDBOX_IMAGE"):
             from .images import ensure_all
 
