@@ -6,8 +6,11 @@ when it ends, also after Ctrl-C or SIGTERM.
 """
 from __future__ import annotations
 
+import datetime
+import json
 import os
 import signal
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -64,6 +67,32 @@ def pytest_configure(config):
             os.environ["HANDBOOK_SEED"] = str(provisioned["seed"])
     Settings.image = os.environ["HANDBOOK_SANDBOX_IMAGE"]
     Settings.seed = Path(os.environ["HANDBOOK_SEED"]) if os.environ.get("HANDBOOK_SEED") else None
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Record what this run verified with: the site's stamps cite it."""
+    config = session.config
+    if _is_worker(config) or not Settings.image or not config.option.xmlpath:
+        return
+    info = {
+        "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "junit": os.path.relpath(config.option.xmlpath, ROOT),
+        "image": Settings.image,
+        "image_id": Settings.client.images.get(Settings.image).id,
+        "commit": _git("rev-parse", "HEAD"),
+        "dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
+        "exit_status": int(exitstatus),
+    }
+    target = Path(config.option.xmlpath).with_suffix(".run.json")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(info, indent=2) + "\n")
+
+
+def _git(*args: str) -> str:
+    try:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
 
 
 def pytest_unconfigure(config):
