@@ -262,12 +262,11 @@ def timed(what: str):
 
 # ---------------------------------------------------------------- base images
 
-def registry_has(client: docker.DockerClient, name: str) -> bool:
+def registry_has(name: str) -> bool:
     """Whether a registry answers for `name`, asked through the engine (which
-    knows its mirrors and proxies) with a short timeout."""
+    knows its proxies) with a short timeout."""
     try:
-        quick = docker.DockerClient(base_url=client.api.base_url, timeout=PULL_PROBE_TIMEOUT)
-        quick.api.inspect_distribution(name)
+        docker.from_env(timeout=PULL_PROBE_TIMEOUT).api.inspect_distribution(name)
         return True
     except (docker.errors.DockerException, requests.exceptions.RequestException, OSError):
         return False
@@ -390,7 +389,7 @@ def ensure_base_image(client: docker.DockerClient, name: str):
     if image is not None:
         return image.id, "reused"
     old = image_id(client, name)
-    if registry_has(client, name):
+    if registry_has(name):
         layer_on_pulled(client, name, ca, inputs)
         action = "pulled"
     elif name == DEBIAN:
