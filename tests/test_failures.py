@@ -32,3 +32,25 @@ def test_a_good_page_passes(tmp_path):
     out = run_pages(PAGES / "all-pass.md", tmp_path=tmp_path)
     assert out.code == 0, out.output
     assert "1 passed" in out.output
+
+
+BAD_INPUT = [
+    ("not-utf8.md", 3, "page is not UTF-8"),
+    ("unknown-option.md", 3, "unknown option 'netwrok'"),
+    ("bad-value.md", 3, "bad value 'soon' for option 'timeout'"),
+    ("unterminated.md", 3, "unterminated code fence"),
+    ("empty-prompt.md", 6, "prompt `$` without a command"),
+    ("no-command.md", 4, "comes before the first `$ ` command"),
+    ("escaping-title.md", 3, "file title '../../etc/evil.py' escapes the working directory"),
+    ("missing-image.md", 4, "image 'handbook-no-such-image:0' does not exist"),
+]
+
+
+@pytest.mark.parametrize("page, line, phrase", BAD_INPUT, ids=[c[0] for c in BAD_INPUT])
+def test_bad_input_is_an_error_naming_page_and_line(page, line, phrase, tmp_path):
+    out = run_pages(PAGES / "bad" / page, tmp_path=tmp_path)
+    assert out.code == 1, out.output
+    assert f"tests/pages/bad/{page}:{line}: " in out.output, out.output
+    assert phrase in out.output, out.output
+    assert "Traceback" not in out.output and "INTERNALERROR" not in out.output
+
