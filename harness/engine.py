@@ -80,6 +80,8 @@ def ping() -> docker.DockerClient | None:
     try:
         client = docker.from_env(timeout=10)
         client.ping()
+        # answering quickly is the test; real work (removing a page's engine under load) takes longer
+        client.api.timeout = 300
         return client
     except (docker.errors.DockerException, requests.exceptions.RequestException, OSError):
         return None
