@@ -7,6 +7,7 @@ shell, its Python process, the files written so far, and pending updates.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import shlex
 import time
@@ -37,6 +38,7 @@ class Settings:
     seed: Path | None = None
     update: bool = False
     root: Path = Path.cwd()
+    timings_dir: str = os.environ.get("HANDBOOK_TIMINGS", "")
 
 
 class Page:
@@ -54,6 +56,8 @@ class Page:
         self.shell_gone: str | None = None
         self.broken: str | None = None  # why the sandbox could not start
         self.counter = 0
+        self.began: float | None = None
+        self.examples_seconds = 0.0  # time spent running the page's own content in the sandbox
 
     # -- the sandbox -----------------------------------------------------------
     def box(self) -> Sandbox:
@@ -88,17 +92,34 @@ class Page:
         finally:
             if self.python:
                 self.python.close()
+            removing = time.monotonic()
             if self.sandbox:
                 self.sandbox.remove()
             if Settings.update and self.updates:
                 apply_updates(self.path, self.updates)
+            self._write_timings(time.monotonic() - removing)
         return problems
+
+    def _write_timings(self, removal: float) -> None:
+        """Where this page's time went, for `make bench`."""
+        if self.began is None or not Settings.timings_dir:
+            return
+        box = self.sandbox.timings if self.sandbox else {}
+        record = {"page": self.name, "total": time.monotonic() - self.began,
+                  "sandbox": box.get("container", 0.0) + removal, "engine": box.get("engine", 0.0),
+                  "seed": box.get("seed", 0.0), "examples": self.examples_seconds}
+        record["harness"] = record["total"] - sum(record[k] for k in ("sandbox", "engine", "seed", "examples"))
+        target = Path(Settings.timings_dir) / (self.name.replace("/", "__") + ".json")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(record, indent=1))
 
     def where(self, line: int) -> str:
         return f"{self.name}:{line}"
 
 
 def run_block(page: Page, block) -> str:
+    if page.began is None:
+        page.began = time.monotonic()
     where = page.where(block.line)
     opts = block.options
     if "skip" in opts:
@@ -167,7 +188,9 @@ def _run(page: Page, command: str, timeout: float):
         readers = box.waiting_for_input()
         return ("\n[harness] waiting for input from the terminal: " + "; ".join(readers)) if readers else ""
 
-    return page.sh(page.name).run(command, timeout, on_timeout=waiting)
+    result = page.sh(page.name).run(command, timeout, on_timeout=waiting)
+    page.examples_seconds += result.seconds
+    return result
 
 
 def _console(page: Page, block) -> str:
@@ -299,8 +322,10 @@ def _python(page: Page, block) -> str:
         owner, checks = print_checks(block.body)
     except SyntaxError as e:
         return f"{page.where(block.line + (e.lineno or 1))}: Python syntax error: {e.msg}"
+    began = time.monotonic()
     try:
         answer = page.python.run(block.body, filename, _timeout(block))
+        page.examples_seconds += time.monotonic() - began
     except TimeoutError:
         page.python = None
         return f"{where}: Python block timed out after {_timeout(block):.0f} s (its interpreter was stopped)"
