@@ -58,6 +58,7 @@ class Page:
         self.counter = 0
         self.began: float | None = None
         self.examples_seconds = 0.0  # time spent running the page's own content in the sandbox
+        self.secrets: dict[str, str] = {}  # value -> name, for values blocks declared with `secrets=`
 
     # -- the sandbox -----------------------------------------------------------
     def box(self) -> Sandbox:
@@ -86,7 +87,7 @@ class Page:
         try:
             if self.sandbox is not None and not self.shell_gone:
                 for block in self.plan.teardown:
-                    problem = run_block(self, block)
+                    problem = run_block(self, block)  # redacted already
                     if problem:
                         problems.append(problem)
         finally:
@@ -113,11 +114,38 @@ class Page:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(record, indent=1))
 
+    def redact(self, text: str) -> str:
+        # longest first, so that a secret containing another is hidden whole
+        for value in sorted(self.secrets, key=len, reverse=True):
+            text = text.replace(value, f"[secret {self.secrets[value]}]")
+        return text
+
     def where(self, line: int) -> str:
         return f"{self.name}:{line}"
 
 
 def run_block(page: Page, block) -> str:
+    """Run one block; its failure text never shows a value the page declared secret."""
+    problem = _run_block(page, block)
+    if block.options.get("secrets") and page.sandbox and not page.shell_gone:
+        _learn_secrets(page, block.options["secrets"])
+    return page.redact(problem)
+
+
+def _learn_secrets(page: Page, names) -> None:
+    shell = page.sh(page.name)
+    for name in names:
+        # UPPER_CASE names are environment variables; anything else is a file in the working directory
+        command = f"printenv {name}" if name.isupper() else f"cat -- {shlex.quote(name)}"
+        try:
+            value = shell.query(command + " 2>/dev/null", 10).strip()
+        except ShellGone:
+            return
+        if len(value) >= 6:
+            page.secrets[value] = name
+
+
+def _run_block(page: Page, block) -> str:
     if page.began is None:
         page.began = time.monotonic()
     where = page.where(block.line)

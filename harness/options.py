@@ -55,6 +55,7 @@ SPEC = {
     "targets": _words,
     "broken": _text,
     "raises": _text,
+    "secrets": _words,
 }
 
 
