@@ -204,9 +204,20 @@ def _stopped_note(page: Page, result) -> str:
     if result.truncated:
         notes.append("output too large: cut off after 4 MiB")
     if result.gone:
-        page.shell_gone = "it exited during this block (exit, exec, or a killed process)"
-        notes.append("the page's shell exited: later blocks on this page cannot run")
+        if not _engine_answers():
+            page.shell_gone = page.broken = "the Docker engine stopped"
+            notes.append("the Docker engine stopped answering during this block: the page cannot go on")
+        else:
+            page.shell_gone = "it exited during this block (exit, exec, or a killed process)"
+            notes.append("the page's shell exited: later blocks on this page cannot run")
     return "; ".join(notes)
+
+
+def _engine_answers() -> bool:
+    try:
+        return bool(Settings.client.ping())
+    except Exception:  # noqa: BLE001 - any failure to answer means the engine is gone
+        return False
 
 
 def _run(page: Page, command: str, timeout: float):

@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 import docker
 import docker.errors
 import docker.types
+import requests.exceptions
 
 from . import labels
 from .engine import docker_cli
@@ -145,6 +146,8 @@ class Sandbox:
             except docker.errors.APIError as e:
                 if "removal" not in str(e):
                     raise
+            except requests.exceptions.ConnectionError:
+                break  # the engine is gone, and its containers with it; the next run sweeps the rest
         self.container = self.volume = None
 
     # -- access ----------------------------------------------------------------

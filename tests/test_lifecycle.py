@@ -1,5 +1,6 @@
 """What a run leaves behind: nothing, also when it is interrupted or killed."""
 import os
+from pathlib import Path
 import signal
 import subprocess
 import sys
@@ -66,11 +67,12 @@ def test_a_run_with_a_docker_page_leaves_nothing_behind(client, tmp_path):
     assert ours(client, run_id) == (set(), set(), set())
 
 
-def test_sigterm_removes_the_runs_containers(client, slow_page, tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_removes_the_runs_containers(client, slow_page, tmp_path, sig):
     proc = start_run(slow_page, tmp_path)
     wait_for_container(client, proc, slow_page)
     time.sleep(1)  # let the shell start its command
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(sig)
     proc.wait(timeout=60)
     assert not [c for c in client.containers.list(all=True, filters={"label": LABEL})
                 if c.labels.get("org.handbook.pid") == str(proc.pid)]
@@ -101,3 +103,92 @@ def test_update_mode_rewrites_expected_output_and_keeps_wildcards(tmp_path):
     assert "$ date +%Y; echo fixed\n...\nfixed\n```" in text
     out = run_pages(page, tmp_path=tmp_path)
     assert out.code == 0, out.output
+
+
+def test_two_runs_at_once_keep_to_their_own_containers(tmp_path):
+    page = tmp_path / "pause.md"
+    page.write_text("<!-- test: timeout=60 -->\n```console\n$ sleep 8; echo awake\nawake\n```\n")
+    first = start_run(page, tmp_path)
+    time.sleep(3)  # the second run starts (and sweeps stale objects) while the first is mid-page
+    second = start_run(page, tmp_path)
+    outs = [p.communicate(timeout=180)[0] for p in (first, second)]
+    assert [p.returncode for p in (first, second)] == [0, 0], outs
+    assert all("1 passed" in o for o in outs)  # neither run removed the other's sandbox
+
+
+@pytest.fixture
+def own_engine(tmp_path):
+    """A second, throwaway Docker engine that a test may stop, holding the sandbox image."""
+    root = Path("/tmp") / f"hb-engine-{uuid.uuid4().hex[:8]}"  # short: socket paths are limited
+    root.mkdir()
+    sock = root / "docker.sock"
+    daemon = subprocess.Popen(
+        ["dockerd", "-H", f"unix://{sock}", "--data-root", str(root / "data"), "--exec-root", str(root / "exec"),
+         "--pidfile", str(root / "dockerd.pid"), "--bridge=none", "--iptables=false", "--ip-masq=false"],
+        stdout=open(root / "dockerd.log", "wb"), stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        for _ in range(300):
+            try:
+                other = docker.DockerClient(base_url=f"unix://{sock}", timeout=300)
+                break
+            except docker.errors.DockerException:  # not up yet
+                time.sleep(0.2)
+        else:
+            pytest.fail("the second engine did not start:\n" + (root / "dockerd.log").read_text()[-2000:])
+        image = os.environ.get("HANDBOOK_SANDBOX_IMAGE") or _sandbox_image()
+        subprocess.run(f"docker save {image} | docker -H unix://{sock} load -q", shell=True, check=True,
+                       stdout=subprocess.DEVNULL)
+        yield sock, image, daemon
+    finally:
+        if daemon.poll() is None:
+            daemon.terminate()
+            daemon.wait(timeout=60)
+        _reap(root)
+
+
+def _reap(root: Path) -> None:
+    """What a killed engine leaves: its shims, their containers' processes, and its mounts."""
+    for shim in subprocess.run(["pgrep", "-f", str(root)], capture_output=True, text=True).stdout.split():
+        subprocess.run(["kill", "-9", shim], check=False)
+    for procs in Path("/sys/fs/cgroup/pids/docker").glob("*/cgroup.procs"):
+        for pid in procs.read_text().split():
+            try:
+                if str(root) in os.readlink(f"/proc/{pid}/root") or "hb-engine" in Path(f"/proc/{pid}/mountinfo").read_text():
+                    subprocess.run(["kill", "-9", pid], check=False)
+            except OSError:
+                pass
+    mounts = [l.split()[1] for l in Path("/proc/mounts").read_text().splitlines() if str(root) in l.split()[1]]
+    for m in sorted(mounts, reverse=True):
+        subprocess.run(["umount", "-l", m], check=False)
+    subprocess.run(["rm", "-rf", str(root)], check=False)
+
+
+def _sandbox_image() -> str:
+    out = subprocess.run([sys.executable, "-m", "harness.images"], cwd=ROOT, capture_output=True, text=True)
+    return out.stdout.split("sandbox image ")[1].split(",")[0]
+
+
+def test_the_engine_stopping_mid_run_fails_clearly_and_does_not_hang(own_engine, tmp_path):
+    sock, image, daemon = own_engine
+    page = tmp_path / "engine-stops.md"
+    page.write_text("<!-- test: timeout=120 -->\n```console\n$ sleep 100\n```\n\n```console\n$ echo after\nafter\n```\n")
+    env = {**os.environ, "DOCKER_HOST": f"unix://{sock}", "HANDBOOK_NETWORK": "none",
+           "HANDBOOK_SANDBOX_IMAGE": image}
+    cmd = [sys.executable, "-m", "pytest", "-c", str(ROOT / "pytest.ini"), f"--rootdir={ROOT}",
+           "-p", "no:cacheprovider", "-q", str(page)]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    other = docker.DockerClient(base_url=f"unix://{sock}")
+    for _ in range(300):
+        if other.containers.list(filters={"label": LABEL}):
+            break
+        time.sleep(0.2)
+    time.sleep(2)  # the shell is inside `sleep 100`
+    began = time.monotonic()
+    os.killpg(daemon.pid, signal.SIGKILL)
+    out, _ = proc.communicate(timeout=120)
+    assert time.monotonic() - began < 100  # it did not wait for the block's timeout
+    assert proc.returncode == 1, out
+    assert "engine-stops.md:3: command did not finish" in out, out
+    assert "the Docker engine stopped answering during this block" in out, out
+    assert "engine-stops.md:6: not run: the Docker engine stopped" in out, out
+    assert "Traceback" not in out
