@@ -149,7 +149,8 @@ def own_engine(tmp_path):
 def _reap(root: Path) -> None:
     """What a killed engine leaves: its shims, their containers' processes, and its mounts."""
     for shim in subprocess.run(["pgrep", "-f", str(root)], capture_output=True, text=True).stdout.split():
-        subprocess.run(["kill", "-9", shim], check=False)
+        if int(shim) != os.getpid():
+            subprocess.run(["kill", "-9", shim], check=False)
     for procs in Path("/sys/fs/cgroup/pids/docker").glob("*/cgroup.procs"):
         for pid in procs.read_text().split():
             try:
