@@ -17,7 +17,7 @@ import pytest
 
 from . import gpu, report
 from .matching import matches, normalize, normalize_expected, updated
-from .plan import Plan, is_dockerfile, is_makefile, make_targets
+from .plan import DOCKER_WORD, Plan, is_dockerfile, is_makefile, make_targets
 from .pyblocks import PrintCheck, PyRunner, PythonGone, print_checks
 from .sandbox import EngineStopped, NetworkUnavailable, Sandbox
 from .shell import ShellGone
@@ -59,6 +59,7 @@ class Page:
         self.began: float | None = None
         self.examples_seconds = 0.0  # time spent running the page's own content in the sandbox
         self.secrets: dict[str, str] = {}  # value -> name, for values blocks declared with `secrets=`
+        self.gpu_page: Page | None = None  # the page's GPU blocks share a CUDA container of their own
 
     # -- the sandbox -----------------------------------------------------------
     def box(self) -> Sandbox:
@@ -91,6 +92,8 @@ class Page:
                     if problem:
                         problems.append(problem)
         finally:
+            if self.gpu_page:
+                self.gpu_page.finish()
             if self.python:
                 self.python.close()
             removing = time.monotonic()
@@ -424,14 +427,24 @@ def _in_own_container(page: Page, block, image: str | None = None, create: dict 
 
 
 def _in_gpu_container(page: Page, block, access) -> str:
-    """A GPU block runs in a CUDA image with the GPU given to its container."""
-    image = block.options.get("image") or os.environ.get("HANDBOOK_CUDA_IMAGE")
-    if not image:
-        from .cuda_image import ensure_cuda_image
+    """GPU blocks run, in order, in one CUDA container per page that has the GPU."""
+    if DOCKER_WORD.search(block.body):
+        pytest.skip(f"{page.where(block.line)}: GPU block skipped: it drives Docker with the GPU (`--gpus`), "
+                    "which needs the NVIDIA Container Toolkit inside the page's own Docker engine; the harness "
+                    "gives the GPU to containers it starts itself, not to a nested engine")
+    if page.gpu_page is None:
+        image = block.options.get("image") or os.environ.get("HANDBOOK_CUDA_IMAGE")
+        if not image:
+            from .cuda_image import ensure_cuda_image
 
-        image = ensure_cuda_image(Settings.client)
-    print(f"\n[handbook] {page.where(block.line)}: GPU block in {image}: {gpu.describe(access)}")
-    return _in_own_container(page, block, image=image, create=access.create)
+            image = ensure_cuda_image(Settings.client)
+        sub = Page(page.path, page.plan)
+        sub.sandbox = Sandbox(Settings.client, image, page.name, create=access.create, reader=False)
+        page.gpu_page = sub
+        print(f"\n[handbook] {page.name}: GPU blocks run in {image}: {gpu.describe(access)}")
+        sub.sandbox.start()
+    inner = {k: v for k, v in block.options.items() if k not in ("image", "gpu")}
+    return run_block(page.gpu_page, dataclasses.replace(block, options=inner))
 
 
 def apply_updates(path: str, updates) -> None:
