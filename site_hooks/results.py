@@ -1,0 +1,300 @@
+"""What the last test run verified, page by page.
+
+Three sources, read together:
+  build/test-docs.xml       the JUnit report of `make test-docs`: one testcase per
+                            block (classname = the page path with dots, name with
+                            the block's line), one per notebook
+  build/test-docs.run.json  when the run finished, its sandbox image, the commit
+  the pages as they are now which blocks each page has, counted by the harness's
+                            own parser, so that a page edited after the run, or a
+                            run restricted with PAGE= or K=, cannot pass for
+                            verified
+
+A page is verified when every block it has now ran and passed in that run;
+GPU blocks skipped because no GPU was usable are the one allowed exception
+(they run on the GPU runner). Everything else, failures, other skips, blocks
+that did not run, a page that changed since, makes it unverified.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import re
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from harness.errors import PageError  # noqa: E402  (the harness's own parser counts the examples)
+from harness.fences import parse_page  # noqa: E402
+from harness.plan import plan_page  # noqa: E402
+
+REPORT = Path("build/test-docs.xml")
+GPU_SKIP = "GPU block skipped"
+PAGE_SUFFIXES = (".md", ".ipynb")
+
+VERIFIED = "verified"      # every block ran and passed (GPU blocks may be skipped for want of a GPU)
+UNVERIFIED = "unverified"  # some block failed, was skipped, or did not run
+NOT_RUN = "not-run"        # the run has no results for this page at all
+NO_EXAMPLES = "none"       # nothing on the page runs
+
+_LINE = re.compile(r"\bline:(\d+)")
+_WHERE = re.compile(r"(?P<page>[\w./-]+\.(?:md|ipynb)):(?P<line>\d+): ")
+
+
+@dataclass
+class Run:
+    """The test run the stamps cite."""
+
+    report: Path
+    found: bool = False
+    finished: datetime.datetime | None = None
+    image: str = ""
+    image_id: str = ""
+    commit: str = ""
+    dirty: bool = False
+    exit_status: int | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def record(self) -> Path:
+        return self.report.with_suffix(".run.json")
+
+
+@dataclass
+class Case:
+    """One testcase of the report: a block, or a whole notebook."""
+
+    block: int  # the line the report names the testcase by (where the block's text starts); 0 if none
+    status: str  # passed | failed | skipped
+    message: str = ""
+    line: int = 0  # where the harness says the problem is: the fence, or a command in the block
+
+    def __post_init__(self):
+        self.line = self.line or self.block
+
+    @property
+    def gpu_skip(self) -> bool:
+        return self.status == "skipped" and GPU_SKIP in self.message
+
+    @property
+    def reason(self) -> str:
+        """The skip or failure message without its `page:line: ` prefix, on one line."""
+        m = _WHERE.search(self.message)  # the harness's own `page:line: ` message, after any wrapper's words
+        text = self.message[m.end():].split("\n", 1)[0] if m else self.message
+        return " ".join(text.split()).removeprefix("skipped: ")
+
+
+@dataclass
+class PageResult:
+    path: str  # relative to the repository root: docs/git.md
+    url: str = ""  # filled in by the site
+    lines: list[int] = field(default_factory=list)  # line of each example on the page now
+    cases: list[Case] = field(default_factory=list)
+    stale: str = ""  # why the results no longer describe the page
+
+    @property
+    def expected(self) -> int:
+        return len(self.lines)
+
+    @property
+    def passed(self) -> int:
+        return sum(c.status == "passed" for c in self.cases)
+
+    @property
+    def failed(self) -> list[Case]:
+        return [c for c in self.cases if c.status == "failed"]
+
+    @property
+    def gpu_skipped(self) -> list[Case]:
+        return [c for c in self.cases if c.gpu_skip]
+
+    @property
+    def other_skipped(self) -> list[Case]:
+        return [c for c in self.cases if c.status == "skipped" and not c.gpu_skip]
+
+    @property
+    def missing(self) -> int:
+        """Examples on the page that have no result in the run."""
+        return max(self.expected - len(self.cases), 0)
+
+    @property
+    def state(self) -> str:
+        if not self.cases:
+            return NO_EXAMPLES if self.expected == 0 else NOT_RUN
+        if self.stale or self.failed or self.other_skipped or self.missing:
+            return UNVERIFIED
+        return VERIFIED
+
+    @property
+    def total(self) -> int:
+        return max(self.expected, len(self.cases))
+
+    def summary(self) -> str:
+        """One line, e.g. `17 of 18 examples verified; 1 skipped: needs a licence`."""
+        if self.state == NO_EXAMPLES:
+            return "no examples to run"
+        if self.state == NOT_RUN:
+            return f"not verified in this run (0 of {_n(self.expected, 'example')} ran)"
+        parts = [f"{self.passed} of {_n(self.total, 'example')} verified"]
+        if self.failed:
+            parts.append(f"{len(self.failed)} failed: " + "; ".join(
+                f"line {c.line}: {_clip(c.reason)}" if c.line else _clip(c.reason) for c in self.failed))
+        if self.other_skipped:
+            parts.append(f"{len(self.other_skipped)} skipped: " + "; ".join(
+                f"line {c.line}: {c.reason}" if c.line else c.reason for c in self.other_skipped))
+        if self.gpu_skipped:
+            reasons = sorted({c.reason.removeprefix("GPU block skipped: ") for c in self.gpu_skipped})
+            parts.append(f"{len(self.gpu_skipped)} skipped for want of a GPU ({'; '.join(reasons)})")
+        if self.missing:
+            parts.append(f"{self.missing} did not run")
+        if self.stale:
+            parts.append(self.stale)
+        return "; ".join(parts)
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def _clip(text: str, width: int = 160) -> str:
+    return text if len(text) <= width else text[: width - 1] + "\u2026"
+
+
+# ---------------------------------------------------------------- reading
+
+def read_run(report: Path) -> tuple[Run, dict[str, list[Case]]]:
+    """The run record and the report's cases, keyed by the dotted page path."""
+    run = Run(report=report)
+    cases: dict[str, list[Case]] = {}
+    if not report.is_file():
+        run.problems.append(f"no test run found: {_rel(report)} is missing (make test-docs writes it)")
+        return run, cases
+    run.found = True
+    try:
+        tree = ET.parse(report)
+    except ET.ParseError as e:
+        run.problems.append(f"{_rel(report)} cannot be read: {e}")
+        return run, cases
+    for tc in tree.iter("testcase"):
+        classname, name = tc.get("classname", ""), tc.get("name", "")
+        key = classname or name  # a collection error: classname "", name = the dotted path
+        cases.setdefault(key, []).append(_case(tc))
+    try:
+        info = json.loads(run.record.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        run.problems.append(f"{_rel(run.record)} is missing: the run cannot be cited (image, commit)")
+        return run, cases
+    except (OSError, ValueError) as e:
+        run.problems.append(f"{_rel(run.record)} cannot be read: {e}")
+        return run, cases
+    try:
+        run.finished = datetime.datetime.fromisoformat(info["finished"])
+    except (KeyError, TypeError, ValueError):
+        run.problems.append(f"{_rel(run.record)} has no finish time")
+    run.image = str(info.get("image") or "")
+    run.image_id = str(info.get("image_id") or "")
+    run.commit = str(info.get("commit") or "")
+    run.dirty = bool(info.get("dirty"))
+    run.exit_status = info.get("exit_status")
+    if run.exit_status not in (0, None):
+        run.problems.append(f"the test run ended with exit status {run.exit_status}")
+    if not run.image_id:
+        run.problems.append(f"{_rel(run.record)} names no sandbox image")
+    return run, cases
+
+
+def _case(tc: ET.Element) -> Case:
+    m = _LINE.search(tc.get("name", ""))
+    block = int(m.group(1)) if m else 0
+    for tag, status in (("failure", "failed"), ("error", "failed"), ("skipped", "skipped")):
+        found = tc.findall(tag)
+        if found:
+            el = found[0]
+            message = el.get("message") or (el.text or "")
+            where = _WHERE.search(message) or _WHERE.search(el.text or "")
+            return Case(block=block, status=status, message=message.strip(),
+                        line=int(where["line"]) if where else 0)
+    return Case(block=block, status="passed")
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+# ---------------------------------------------------------------- the pages now
+
+def example_lines(path: Path, root: Path = ROOT) -> list[int]:
+    """The line of each example the harness collects from a Markdown page, as
+    its report names them (the line where the block's text starts)."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return [1]  # the harness reports one failing example for it
+    name = _rel(path)
+    try:
+        plan = plan_page(parse_page(text, name, snippet_dirs=[root / "snippets"]), name)
+    except PageError as e:
+        return [e.line]
+    return [text.count("\n", 0, b.start) + 1 for b in plan.blocks
+            if not (b.kind == "display" and "skip" not in b.options)]
+
+
+def notebook_sources(path: Path) -> list[str] | None:
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return ["".join(c["source"]) if isinstance(c.get("source"), list) else c.get("source", "")
+            for c in nb.get("cells", []) if c.get("cell_type") == "code"]
+
+
+def executed_notebook(path: Path, root: Path = ROOT) -> Path:
+    """Where the test run keeps its executed copy of a notebook page."""
+    return root / "build" / "notebooks" / Path(path).resolve().relative_to(root)
+
+
+def page_result(path: Path, cases: dict[str, list[Case]], root: Path = ROOT) -> PageResult:
+    rel = Path(path).resolve().relative_to(root).as_posix()
+    result = PageResult(path=rel, cases=list(cases.get(rel.replace("/", "."), [])))
+    if rel.endswith(".ipynb"):
+        result.lines = [0]
+        if result.cases:
+            executed = executed_notebook(path, root)
+            ran = notebook_sources(executed) if executed.is_file() else None
+            if ran is None:
+                result.stale = "the run left no executed copy of the notebook"
+            elif ran != notebook_sources(path):
+                result.stale = "the notebook changed since the test run"
+        return result
+    result.lines = example_lines(path, root)
+    if result.cases and not {c.block for c in result.cases if c.block} <= set(result.lines):
+        # a block the report names is not where the page has one now
+        result.stale = "the page changed since the test run"
+    return result
+
+
+def pages_in(docs: Path) -> list[Path]:
+    return sorted(p for p in docs.rglob("*") if p.suffix in PAGE_SUFFIXES and p.is_file()
+                  and ".ipynb_checkpoints" not in p.parts)
+
+
+def collect(pages: list[Path], report: Path | None = None, root: Path = ROOT) -> tuple[Run, list[PageResult]]:
+    run, cases = read_run(report or root / REPORT)
+    return run, [page_result(p, cases, root) for p in pages]
+
+
+def refusals(run: Run, results: list[PageResult]) -> list[str]:
+    """Why this run cannot publish the site; empty when it can."""
+    reasons = list(run.problems)
+    for state in (UNVERIFIED, NOT_RUN):  # what went wrong first, then what did not run
+        reasons += [f"{r.path}: {r.summary()}" for r in results if r.state == state]
+    return reasons
