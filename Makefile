@@ -13,7 +13,7 @@ ARGS ?=
 KFLAG := $(if $(K),-k "$(K)",)
 
 .PHONY: help venv engine images test test-harness test-docs test-docs-gpu update-docs site serve publish \
-        bench doctor pin upgrade lint clean
+        test-site chromium bench doctor pin upgrade lint clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -31,7 +31,7 @@ engine: venv ## Make sure a Docker engine answers (installs and starts one on ba
 images: engine ## Build or reuse the base images, the sandbox image and the seed archive
 	$(PY) -m harness.images
 
-test: test-harness test-docs ## Everything: the harness's own tests, then every handbook page
+test: test-harness test-site ## Everything: the harness's own tests, every handbook page (make site), the site in a browser
 
 test-harness: images ## The harness's own tests (tests/)
 	@mkdir -p build
@@ -47,6 +47,34 @@ test-docs-gpu: images ## Only the GPU-marked blocks
 
 update-docs: images ## Rewrite expected output on pages from what actually ran (PAGE=... to limit)
 	$(PYTEST) -n $(WORKERS) --dist loadfile $(PAGE) $(KFLAG) $(ARGS) --update-examples
+
+# The site: make site runs every example, then builds into a temporary folder
+# and moves it to site/ only when the gate (site_hooks/gate.py) found every
+# page verified; make publish deploys only the tree that make site just built.
+SITE_TMP := build/site.tmp
+SERVE_ADDR ?= 127.0.0.1:8000
+MKDOCS := NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs
+
+site: venv ## Run every example (make test-docs), then build site/; refuses (no site/) unless every example passed
+	@rm -rf site $(SITE_TMP) build/site.json build/test-docs.xml build/test-docs.run.json
+	@status=0; $(MAKE) --no-print-directory test-docs || status=$$?; \
+	  $(PY) -m site_hooks.gate check --tests-exit $$status
+	HANDBOOK_SITE_GATE=1 $(MKDOCS) build --strict --site-dir $(SITE_TMP) || { rm -rf $(SITE_TMP); exit 1; }
+	@$(PY) -m site_hooks.gate mark $(SITE_TMP) && mv $(SITE_TMP) site
+	@echo "make site: built site/ from verified pages (make serve to preview, make publish to deploy)"
+
+serve: venv ## Live preview at http://$(SERVE_ADDR)/, with the stamps of the last test run
+	$(MKDOCS) serve --dev-addr $(SERVE_ADDR)
+
+publish: venv ## Deploy to GitHub Pages (gh-pages), only the tree that make site just built and verified
+	@$(PY) -m site_hooks.gate publish-check
+	HANDBOOK_SITE_GATE=1 $(MKDOCS) gh-deploy --force --strict --message "Deploy {sha}: every example verified"
+
+test-site: site chromium ## Drive the built site in headless Chromium; screenshots in build/screenshots/
+	$(PYTEST) tests/test_site.py $(ARGS) --junitxml=build/test-site.xml
+
+chromium: ## Install Debian's chromium and chromium-driver when missing (as root on Debian)
+	@$(PYTHON) tests/sitebrowser.py
 
 doctor: ## Check this machine against the onboarding checklist
 	@$(PYTHON) snippets/onboarding/doctor.py
