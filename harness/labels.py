@@ -59,38 +59,38 @@ def _owned_by_dead_run(labels: dict[str, str]) -> bool:
 
 
 def _remove(client: docker.DockerClient, select) -> list[str]:
-    """Remove containers, then networks, volumes and images that `select` picks."""
+    """Remove containers, then networks, volumes and images that `select` picks.
+
+    The low-level listings carry the labels, so nothing is inspected one by one: another
+    run may remove an object between our listing and our look at it.
+    """
+    api = client.api
     removed = []
     flt = {"label": HARNESS}
-    for c in client.containers.list(all=True, filters=flt):
-        if select(c.labels):
-            try:
-                c.remove(force=True, v=True)
-                removed.append(f"container {c.short_id}")
-            except docker.errors.NotFound:
-                pass
-    for n in client.networks.list(filters=flt):
-        if select(n.attrs.get("Labels") or {}):
-            try:
-                n.remove()
-                removed.append(f"network {n.name}")
-            except docker.errors.NotFound:
-                pass
-    for v in client.volumes.list(filters=flt):
-        if select(v.attrs.get("Labels") or {}):
-            try:
-                v.remove(force=True)
-                removed.append(f"volume {v.name}")
-            except docker.errors.NotFound:
-                pass
-    for i in client.images.list(filters=flt):
-        labels = i.labels or {}
-        if labels.get(CACHE) != "true" and select(labels):
-            try:
-                client.images.remove(i.id, force=True)
-                removed.append(f"image {i.short_id}")
-            except docker.errors.NotFound:
-                pass
+
+    def attempt(what: str, remove) -> None:
+        try:
+            remove()
+            removed.append(what)
+        except docker.errors.NotFound:
+            pass  # gone already: its own run removed it
+        except docker.errors.APIError as e:
+            if "in progress" not in str(e) and "No such" not in str(e):
+                raise
+
+    for c in api.containers(all=True, filters=flt):
+        if select(c.get("Labels") or {}):
+            attempt(f"container {c['Id'][:12]}", lambda: api.remove_container(c["Id"], force=True, v=True))
+    for n in api.networks(filters=flt):
+        if select(n.get("Labels") or {}):
+            attempt(f"network {n['Name']}", lambda: api.remove_network(n["Id"]))
+    for v in (api.volumes(filters=flt).get("Volumes") or []):
+        if select(v.get("Labels") or {}):
+            attempt(f"volume {v['Name'][:12]}", lambda: api.remove_volume(v["Name"], force=True))
+    for i in api.images(filters=flt):
+        image_labels = i.get("Labels") or {}
+        if image_labels.get(CACHE) != "true" and select(image_labels):
+            attempt(f"image {i['Id'][7:19]}", lambda: api.remove_image(i["Id"], force=True))
     return removed
 
 
