@@ -63,8 +63,8 @@ site: venv ## Run every example (make test-docs), then build site/; refuses (no 
 	@$(PY) -m site_hooks.gate mark $(SITE_TMP) && mv $(SITE_TMP) site
 	@echo "make site: built site/ from verified pages (make serve to preview, make publish to deploy)"
 
-serve: venv ## Live preview at http://$(SERVE_ADDR)/, with the stamps of the last test run
-	$(MKDOCS) serve --dev-addr $(SERVE_ADDR)
+serve: venv ## Live preview (SERVE_ADDR=127.0.0.1:8000) with the stamps of the last test run; no link checker
+	HANDBOOK_CHECK_LINKS=false $(MKDOCS) serve --dev-addr $(SERVE_ADDR)
 
 publish: venv ## Deploy to GitHub Pages (gh-pages), only the tree that make site just built and verified
 	@$(PY) -m site_hooks.gate publish-check
