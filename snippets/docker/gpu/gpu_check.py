@@ -23,9 +23,7 @@ from array import array
 N = 256  # the matrices are N x N
 BLOCK = 16  # the GPU runs the kernel in blocks of BLOCK x BLOCK threads, one thread per element
 
-CUDA_ERROR_UNSUPPORTED_PTX_VERSION = 222
-CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75
-CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76
+CUDA_ERROR_UNSUPPORTED_PTX_VERSION = 222  # the driver is older than the compiler that made the PTX
 
 
 class CudaError(Exception):
