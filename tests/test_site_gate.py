@@ -107,6 +107,19 @@ def test_a_skipped_example_stops_make_site_with_its_reason(tmp_path):
     assert "docs/index.md: 1 of 2 examples verified; 1 skipped" in build.stdout + build.stderr
 
 
+def test_a_broken_anchor_fails_the_strict_build(tmp_path):
+    repo = copy_repo(tmp_path / "repo")
+    page = repo / "docs" / "whats-next.md"
+    text = page.read_text()
+    assert "[Git](git.md)" in text
+    page.write_text(text.replace("[Git](git.md)", "[Git](git.md#no-such-heading)", 1))
+    build = subprocess.run([str(ROOT / ".venv" / "bin" / "mkdocs"), "build", "--strict", "-d",
+                            str(tmp_path / "out")], cwd=repo, capture_output=True, text=True, timeout=300,
+                           env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    assert build.returncode != 0
+    assert "#no-such-heading" in build.stdout + build.stderr
+
+
 # ---------------------------------------------------------------- made-up reports
 
 def make_root(tmp_path: Path, pages: dict[str, str]) -> Path:
