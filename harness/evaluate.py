@@ -438,11 +438,15 @@ def _in_gpu_container(page: Page, block, access) -> str:
             from .cuda_image import ensure_cuda_image
 
             image = ensure_cuda_image(Settings.client)
-        sub = Page(page.path, page.plan)
-        sub.sandbox = Sandbox(Settings.client, image, page.name, create=access.create, reader=False)
-        page.gpu_page = sub
+        sub = page.gpu_page = Page(page.path, page.plan)
         print(f"\n[handbook] {page.name}: GPU blocks run in {image}: {gpu.describe(access)}")
-        sub.sandbox.start()
+        box = Sandbox(Settings.client, image, page.name, create=access.create, reader=False)
+        try:
+            box.start()
+            sub.sandbox = box
+        except Exception as e:  # noqa: BLE001 - every later GPU block reports the same reason
+            box.remove()
+            sub.broken = f"the page's GPU container did not start: {e}"
     inner = {k: v for k, v in block.options.items() if k not in ("image", "gpu")}
     return run_block(page.gpu_page, dataclasses.replace(block, options=inner))
 
