@@ -180,7 +180,7 @@ limit=$(left)
 ((limit > 30)) || die "no time left for the harness"
 timeout --kill-after=10 "$((limit - 15))" env HANDBOOK_NETWORK=none HANDBOOK_CUDA_IMAGE="$image" \
     HANDBOOK_SANDBOX_IMAGE="$image" "$py" -m pytest -c pytest.ini --rootdir=. -p no:cacheprovider \
-    -m gpu -v -rs docs/docker.md tests/pages/gpu-smoke.md --junitxml="$OUT/gpu.xml" 2>&1 | tee "$OUT/gpu.log"
+    -m gpu -v -rA docs/docker.md tests/pages/gpu-smoke.md --junitxml="$OUT/gpu.xml" 2>&1 | tee "$OUT/gpu.log"
 harness=${PIPESTATUS[0]}
 
 step "summary"
