@@ -428,7 +428,7 @@ def _in_own_container(page: Page, block, image: str | None = None, create: dict 
 
 def _in_gpu_container(page: Page, block, access) -> str:
     """GPU blocks run, in order, in one CUDA container per page that has the GPU."""
-    if DOCKER_WORD.search(block.body):
+    if block.kind in ("console", "bash") and DOCKER_WORD.search(block.body):
         pytest.skip(f"{page.where(block.line)}: GPU block skipped: it drives Docker with the GPU (`--gpus`), "
                     "which needs the NVIDIA Container Toolkit inside the page's own Docker engine; the harness "
                     "gives the GPU to containers it starts itself, not to a nested engine")
