@@ -105,17 +105,9 @@ class Page:
         return problems
 
     def _write_timings(self, removal: float) -> None:
-        """Where this page's time went, for `make bench`."""
-        if self.began is None or not Settings.timings_dir:
-            return
-        box = self.sandbox.timings if self.sandbox else {}
-        record = {"page": self.name, "total": time.monotonic() - self.began,
-                  "sandbox": box.get("container", 0.0) + removal, "engine": box.get("engine", 0.0),
-                  "seed": box.get("seed", 0.0), "examples": self.examples_seconds}
-        record["harness"] = record["total"] - sum(record[k] for k in ("sandbox", "engine", "seed", "examples"))
-        target = Path(Settings.timings_dir) / (self.name.replace("/", "__") + ".json")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(record, indent=1))
+        if self.began is not None:
+            write_timings(self.name, self.began, self.sandbox.timings if self.sandbox else {}, removal,
+                          self.examples_seconds)
 
     def redact(self, text: str) -> str:
         # longest first, so that a secret containing another is hidden whole
@@ -125,6 +117,19 @@ class Page:
 
     def where(self, line: int) -> str:
         return f"{self.name}:{line}"
+
+
+def write_timings(name: str, began: float, box: dict, removal: float, examples: float) -> None:
+    """Where a page's time went, for `make bench` (only when HANDBOOK_TIMINGS names a folder)."""
+    if not Settings.timings_dir:
+        return
+    record = {"page": name, "total": time.monotonic() - began,
+              "sandbox": box.get("container", 0.0) + removal, "engine": box.get("engine", 0.0),
+              "seed": box.get("seed", 0.0), "examples": examples}
+    record["harness"] = record["total"] - sum(record[k] for k in ("sandbox", "engine", "seed", "examples"))
+    target = Path(Settings.timings_dir) / (name.replace("/", "__") + ".json")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(record, indent=1))
 
 
 def run_block(page: Page, block) -> str:

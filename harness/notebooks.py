@@ -8,11 +8,12 @@ from __future__ import annotations
 import io
 import json
 import tarfile
+import time
 from pathlib import Path
 
 import pytest
 
-from .evaluate import Settings
+from .evaluate import Settings, write_timings
 from .sandbox import HOME, Sandbox
 
 TIMEOUT = 300
@@ -37,17 +38,22 @@ class NotebookItem(pytest.Item):
         if dirty:
             raise NotebookFailure(f"{name}: cell(s) {dirty} were committed with outputs; strip them "
                                   f"(nbstripout) so that only the tested run's outputs reach the site")
+        began, examples = time.monotonic(), 0.0
         box = Sandbox(Settings.client, Settings.image, name)
         try:
             box.start()
             work = f"{HOME}/notebook"
             box.write_file(f"{work}/{path.name}", path.read_bytes())
+            ran = time.monotonic()
             code, out = box.exec_root(
                 ["sh", "-c", f"cd {work} && /opt/jupyter/bin/python /opt/hb/run_notebook.py "
                              f"{path.name} executed.ipynb {TIMEOUT}"], user="reader")
+            examples = time.monotonic() - ran
             executed = _fetch(box, f"{work}/executed.ipynb")
         finally:
+            removing = time.monotonic()
             box.remove()
+            write_timings(name, began, box.timings, time.monotonic() - removing, examples)
         if executed is not None:
             target = Settings.root / "build" / "notebooks" / name
             target.parent.mkdir(parents=True, exist_ok=True)
