@@ -33,8 +33,10 @@ BUDGET_S = 13 * 60  # of make bench's 15 minutes: the rest is make's own steps a
 def handbook_figures(bench: Bench, full: dict, provisioning: dict) -> None:
     s, out = full["shares"], full["outcome"]
     sums = s["page_seconds"]
+    other = out["failed"] - out["failed_needing_network"] - out["failed_after_network_failure"]
     offline = (f"{out['passed']} blocks passed, {out['failed']} failed offline ({out['failed_needing_network']} "
-               f"because they need the network, the rest after them), {out['skipped']} skipped")
+               f"need the network, {out['failed_after_network_failure']} come later on those pages"
+               + (f", {other} OTHER FAILURES: see the run's log" if other else "") + f"), {out['skipped']} skipped")
     bench.add(Figure(
         "handbook_warm_wall_s", 4, "Whole handbook, warm, 2 workers: wall", full["wall_s"], "s",
         measured=(f"one run of `pytest -n 2 --dist loadfile docs` as make test-docs starts it, images cached, "

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import subprocess
 import threading
@@ -106,10 +107,12 @@ class MemorySampler(threading.Thread):
 
 def _junit(path: Path) -> dict:
     counts = {"tests": 0, "passed": 0, "failed": 0, "skipped": 0, "failed_needing_network": 0,
-              "failed_pages": {}}
+              "failed_after_network_failure": 0, "failed_pages": {}}
     if not path.exists():
         return counts
-    for case in ET.parse(path).iter("testcase"):
+    offline_since: dict[str, int] = {}  # page -> line of its first block that needed the network
+    cases = sorted(ET.parse(path).iter("testcase"), key=lambda c: _line(c.get("name", "")))
+    for case in cases:
         counts["tests"] += 1
         bad = case.find("failure") if case.find("failure") is not None else case.find("error")
         if case.find("skipped") is not None:
@@ -117,13 +120,22 @@ def _junit(path: Path) -> dict:
         elif bad is not None:
             counts["failed"] += 1
             text = (bad.get("message") or "") + (bad.text or "")
-            counts["failed_needing_network"] += NEEDS_NETWORK in text
             stem, dot, ext = (case.get("classname") or "").rpartition(".")  # docs.git.md: docs/git.md
             page = stem.replace(".", "/") + dot + ext
             counts["failed_pages"][page] = counts["failed_pages"].get(page, 0) + 1
+            if NEEDS_NETWORK in text:
+                counts["failed_needing_network"] += 1
+                offline_since.setdefault(page, _line(case.get("name", "")))
+            elif page in offline_since:
+                counts["failed_after_network_failure"] += 1
         else:
             counts["passed"] += 1
     return counts
+
+
+def _line(name: str) -> int:
+    m = re.search(r"line:(\d+)", name)  # sybil:page,line:149,column:1
+    return int(m[1]) if m else 0
 
 
 def run_handbook(bench: Bench, name: str, pages: list[str], workers: int, memory: bool = False) -> dict:
