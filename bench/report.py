@@ -67,7 +67,9 @@ def text_table(figures: list[Figure]) -> str:
 def markdown_table(figures: list[Figure]) -> str:
     out = ["| # | Figure | Value | Target | |", "| --- | --- | --- | --- | --- |"]
     for r in rows(figures):
-        out.append("| " + " | ".join(c.strip().replace("|", "\\|") for c in r) + " |")
+        # Markdown drops a cell's leading spaces: mark the rows that detail the one above
+        title = "↳ " + r[1].strip() if r[1].startswith("  ") else r[1]
+        out.append("| " + " | ".join(c.strip().replace("|", "\\|") for c in (r[0], title, *r[2:])) + " |")
     return "\n".join(out)
 
 
