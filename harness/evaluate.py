@@ -17,7 +17,7 @@ import pytest
 
 from . import gpu, report
 from .matching import matches, normalize, normalize_expected, updated
-from .plan import DOCKER_WORD, Plan, is_dockerfile, is_makefile, make_targets
+from .plan import DOCKER_WORD, Plan, images_used, is_dockerfile, is_makefile, make_targets
 from .pyblocks import PrintCheck, PyRunner, PythonGone, print_checks
 from .sandbox import EngineStopped, NetworkUnavailable, Sandbox
 from .shell import ShellGone
@@ -67,7 +67,7 @@ class Page:
             raise SandboxFailed(f"not run: {self.broken}")
         if self.sandbox is None:
             box = Sandbox(Settings.client, Settings.image, self.name, engine=self.plan.engine,
-                          seed=Settings.seed if self.plan.engine else None)
+                          seed=self._seed() if self.plan.engine else None)
             try:
                 box.start()
             except Exception as e:  # noqa: BLE001 - any failure here ends the page, with its reason
@@ -81,6 +81,17 @@ class Page:
         if self.shell_gone:
             raise ShellGone(f"not run: the page's shell is gone ({self.shell_gone})")
         return self.box().shell()
+
+    def _seed(self) -> Path | None:
+        """Seed the page's engine with just the base images it uses: loading is most of its start."""
+        from .images import BASES, seed_archive
+
+        names = images_used(self.plan, list(BASES))
+        if not names:
+            return None
+        if Settings.seed and sorted(BASES) == names:
+            return Settings.seed
+        return seed_archive(names)
 
     def finish(self) -> list[str]:
         """Teardown blocks, then remove everything; returns teardown failures."""

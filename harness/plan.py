@@ -45,10 +45,14 @@ def make_targets(body: str) -> list[str]:
     return targets
 
 
+FROM = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*(?P<image>\S+)", re.M | re.I)
+
+
 @dataclass
 class Plan:
     blocks: list[Block]
     engine: bool = False
+    images: set[str] = field(default_factory=set)  # base images the page's engine must start with
     harness_builds: set[int] = field(default_factory=set)  # starts of Dockerfile blocks the page never builds
     commands: dict[int, list] = field(default_factory=dict)  # console block start -> its commands
     teardown: list[Block] = field(default_factory=list)
@@ -57,18 +61,70 @@ class Plan:
 def plan_page(blocks: list[Block], path: str) -> Plan:
     plan = Plan(blocks=[b for b in blocks if not b.options.get("teardown")])
     plan.teardown = [b for b in blocks if b.options.get("teardown")]
-    for i, b in enumerate(plan.blocks):
+    typed = {}  # what the reader types in each console/bash block: commands, not their output
+    for b in plan.blocks:
         if b.kind == "console":
             plan.commands[b.start] = split_console(b.body, b.body_lines, path, b.line)
-        if b.kind != "display" and DOCKER_WORD.search(b.body):
+            typed[b.start] = "\n".join(c.text for c in plan.commands[b.start])
+        elif b.kind == "bash":
+            typed[b.start] = b.body
+    commands = "\n".join(typed.values())
+    for i, b in enumerate(plan.blocks):
+        if b.start in typed and DOCKER_WORD.search(typed[b.start]):
             plan.engine = True
         if b.kind == "file":
             title = str(PurePosixPath(b.title))
             if is_dockerfile(title):
                 plan.engine = True
+                plan.images.update(m["image"] for m in FROM.finditer(b.body))
                 if not _built_later(plan.blocks, i, title):
                     plan.harness_builds.add(b.start)
+            elif DOCKER_WORD.search(b.body) and _runs(title, b.body, commands):
+                plan.engine = True  # a Makefile or script of the page's that calls docker, and is run
     return plan
+
+
+def _runs(title: str, body: str, commands: str) -> bool:
+    """Whether the page's commands run the docker parts of this file.
+
+    For a Makefile: a `make` (not `make -n`) of a target whose recipe calls docker, or of the
+    default goal when that is one. For a script: its name in a command.
+    """
+    if not is_makefile(title):
+        return PurePosixPath(title).name in commands
+    recipes = _recipes(body)
+    dockerish = {t for t, recipe in recipes.items() if DOCKER_WORD.search(recipe)}
+    default = next(iter(recipes), None)
+    for m in re.finditer(r"(?:^|[\s;&|(])make((?:[ \t]+[^\s;&|]+)*)", commands, re.M):
+        words = m[1].split()
+        if "-n" in words or "--dry-run" in words or "--just-print" in words:
+            continue
+        goals = [w for w in words if not w.startswith("-") and "=" not in w]
+        if any(g in dockerish for g in goals) or (not goals and default in dockerish):
+            return True
+    return False
+
+
+def _recipes(body: str) -> dict[str, str]:
+    recipes: dict[str, str] = {}
+    current: list[str] = []
+    for line in body.split("\n"):
+        if line.startswith("\t"):
+            for t in current:
+                recipes[t] += line + "\n"
+            continue
+        m = TARGET.match(line) if line.strip() and not line.startswith("#") else None
+        if m:
+            current = [t for t in m["names"].split() if not t.startswith(".")]
+            for t in current:
+                recipes.setdefault(t, "")
+    return recipes
+
+
+def images_used(plan: Plan, known: list[str]) -> list[str]:
+    """The known base images this page builds from or names in a command."""
+    text = "\n".join(b.body for b in plan.blocks if b.kind in ("console", "bash", "file"))
+    return sorted({name for name in known if name in plan.images or name in text})
 
 
 def _built_later(blocks: list[Block], index: int, title: str) -> bool:

@@ -91,3 +91,21 @@ def test_planner_finds_engine_and_dockerfiles_the_page_never_builds():
 def test_make_targets():
     body = ".PHONY: all test\nall: build\n\techo\nbuild test: a.txt\n\tx\nVAR := 1\n%.o: %.c\n\tcc\n"
     assert make_targets(body) == ["all", "build", "test"]
+
+
+def test_engine_only_when_the_page_really_runs_docker():
+    mk = '```makefile title="Makefile"\nhelp:\n\techo help\nbuild-image:\n\tdocker build -t x .\n```\n'
+    dry = mk + "```console\n$ make -n build-image\ndocker build -t x .\n$ make\necho help\nhelp\n```\n"
+    assert not plan_page(blocks(dry), "page.md").engine  # a dry run, and output that names docker
+    real = mk + "```console\n$ make -s build-image\n```\n"
+    assert plan_page(blocks(real), "page.md").engine
+    script = '```bash title="ship.sh"\ndocker push x\n```\n```console\n$ bash ship.sh\n```\n'
+    assert plan_page(blocks(script), "page.md").engine
+
+
+def test_only_the_base_images_a_page_uses_are_seeded():
+    from harness.plan import images_used
+
+    text = '```dockerfile title="Dockerfile"\nFROM --platform=linux/amd64 python:3.11-slim-bookworm AS base\n```\n'
+    plan = plan_page(blocks(text), "page.md")
+    assert images_used(plan, ["debian:bookworm-slim", "python:3.11-slim-bookworm"]) == ["python:3.11-slim-bookworm"]
