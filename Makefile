@@ -13,7 +13,7 @@ ARGS ?=
 KFLAG := $(if $(K),-k "$(K)",)
 
 .PHONY: help venv engine images test test-harness test-docs test-docs-gpu update-docs site serve publish \
-        test-site chromium bench doctor pin upgrade lint clean
+        test-site chromium bench doctor hooks pin upgrade lint clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -81,6 +81,12 @@ bench: images ## Time the harness against its targets (about 5-13 min): build/be
 
 doctor: ## Check this machine against the onboarding checklist
 	@$(PYTHON) snippets/onboarding/doctor.py
+
+hooks: venv ## Install the pre-commit hooks (strip notebook outputs, pages parse, no secrets)
+	$(VENV)/bin/pre-commit install
+
+lint: venv ## Run the pre-commit hooks on every file
+	$(VENV)/bin/pre-commit run --all-files
 
 pin: venv ## Compile requirements.in into requirements.txt (pip-compile)
 	$(VENV)/bin/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.txt requirements.in
