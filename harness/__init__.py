@@ -3,9 +3,13 @@
 The pipeline, one module per step:
   fences.py    parse a page into blocks (options.py reads the option comments,
                console.py splits console sessions into commands)
-  plan.py      decide what each block needs (engine, builds, make checks)
+  plan.py      decide what the page needs (an engine, its base images, builds, make checks)
   sandbox.py   the page's container; shell.py its persistent shell;
-               pyblocks.py its persistent Python
+               pyblocks.py its persistent Python; gpu.py its GPU container
   evaluate.py  run one block and compare (matching.py) and report (report.py)
-  sybil_plugin.py / pytest_plugin.py  wire it into pytest
+  sybil_plugin.py / pytest_plugin.py / notebooks.py  wire it into pytest
+
+Around it: engine.py finds or starts Docker, images.py and cuda_image.py build
+the images, labels.py marks and sweeps what a run creates, lint.py checks pages
+without running them.
 """
