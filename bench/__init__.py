@@ -11,10 +11,10 @@ machine: the small measurements repeat and report medians, while the whole
 handbook runs once per configuration and the warm two-worker run serves
 several figures at once (wall time, shares, the per-page chart, memory).
 
-Everything runs offline (HANDBOOK_NETWORK=none for the handbook runs): a
-benchmark must not depend on, or send traffic to, anything beyond this
-machine. Blocks marked `network` therefore fail fast, and bench.json says
-how many did.
+The handbook runs go online as `make test-docs` does, so that blocks marked
+`network` install from the package registries and the examples' own time is
+the real one. BENCH_OFFLINE=1 runs them offline instead (those blocks fail
+fast, and bench.json says how many did).
 
 Modules:
   common.py     shared setup (engine, images, labels), statistics, the record

@@ -23,7 +23,7 @@ import time
 import traceback
 
 from . import cold, commands, handbook, lifecycle, report
-from .common import CHART, RESULT, ROOT, TABLE_MD, WORK, Bench, Figure, fresh_work_dir, git, load, write_json
+from .common import CHART, MODE, OFFLINE, RESULT, ROOT, TABLE_MD, WORK, Bench, Figure, fresh_work_dir, git, load, write_json
 
 HARNESS_SHARE_TARGET = 5.0
 SPEEDUP_TARGET = 1.6
@@ -34,13 +34,13 @@ def handbook_figures(bench: Bench, full: dict, provisioning: dict) -> None:
     s, out = full["shares"], full["outcome"]
     sums = s["page_seconds"]
     other = out["failed"] - out["failed_needing_network"] - out["failed_after_network_failure"]
-    offline = (f"{out['passed']} blocks passed, {out['failed']} failed offline ({out['failed_needing_network']} "
+    offline = (f"{out['passed']} blocks passed, {out['failed']} failed ({out['failed_needing_network']} "
                f"need the network, {out['failed_after_network_failure']} come later on those pages"
                + (f", {other} OTHER FAILURES: see the run's log" if other else "") + f"), {out['skipped']} skipped")
     bench.add(Figure(
         "handbook_warm_wall_s", 4, "Whole handbook, warm, 2 workers: wall", full["wall_s"], "s",
         measured=(f"one run of `pytest -n 2 --dist loadfile docs` as make test-docs starts it, images cached, "
-                  f"offline (HANDBOOK_NETWORK=none): {offline}"), details={"outcome": out}))
+                  f"{MODE}: {offline}"), details={"outcome": out}))
     share = s["outside_examples"] * 100
     bench.add(Figure(
         "harness_share_warm_pct", 4, "Harness share, warm (time outside the examples' commands)", share, "%",
@@ -52,8 +52,8 @@ def handbook_figures(bench: Bench, full: dict, provisioning: dict) -> None:
             f"of {sums['total']:.0f} page-seconds: sandbox start+removal {sums['sandbox']:.0f} s "
             f"({s['sandbox'] * 100:.0f} %), nested engines + seeding {sums['engine'] + sums['seed']:.0f} s "
             f"({s['engine_and_seed'] * 100:.0f} %: {sums['seed']:.0f} s of it `docker load`), bookkeeping "
-            f"{sums['harness']:.0f} s ({s['bookkeeping'] * 100:.1f} %); examples {sums['examples']:.0f} s, "
-            f"smaller offline because blocks that download fail fast"),
+            f"{sums['harness']:.0f} s ({s['bookkeeping'] * 100:.1f} %); examples {sums['examples']:.0f} s"
+            + (", smaller offline because blocks that download fail fast" if OFFLINE else "")),
         details=s))
     bench.add(Figure(
         "harness_bookkeeping_pct", 4, "  of which bookkeeping (not sandbox, engine, seeding)",
@@ -101,7 +101,7 @@ def worker_figures(bench: Bench, two_full: dict, one: dict, two: dict) -> None:
     bench.add(Figure(
         "workers_speedup", 5, "Two workers against one" + ("" if whole else " (page subset)"), speedup, "x",
         f">= {SPEEDUP_TARGET}",
-        measured=(f"wall of `pytest -n 1` / `pytest -n 2` (--dist loadfile, warm, offline) on {scope}: "
+        measured=(f"wall of `pytest -n 1` / `pytest -n 2` (--dist loadfile, warm, {MODE}) on {scope}: "
                   f"{one['wall_s']:.0f} s / {two['wall_s']:.0f} s = {raw:.2f}x; with the same work (the one-"
                   f"worker run's pages took {one_pages:.0f} page-seconds, the two-worker run's {two_pages:.0f}) "
                   f"{same_work:.2f}x; the lower of the two"
@@ -207,7 +207,7 @@ def main() -> int:
         "machine": {"cpus": os.cpu_count(), "load_at_end": load(), "docker": lifecycle.docker_version(),
                     # set, every pytest process recompiles (and assert-rewrites) its imports: ~0.5 s each
                     "PYTHONDONTWRITEBYTECODE": os.environ.get("PYTHONDONTWRITEBYTECODE", "")},
-        "offline": "HANDBOOK_NETWORK=none for every harness run: no block reaches beyond this machine",
+        "network": MODE,
         "repeat": args.repeat, "phases_started_at_s": phases, "bench_wall_s": time.monotonic() - began,
         "figures": [f.as_dict() for f in order],
         "full_run": full and {k: v for k, v in full.items()},
@@ -219,7 +219,7 @@ def main() -> int:
     if full and full["records"]:
         report.chart(full["records"], CHART,
                      f"Where a warm full run's time goes, page by page "
-                     f"(2 workers, offline; wall {full['wall_s']:.0f} s)")
+                     f"(2 workers, {MODE}; wall {full['wall_s']:.0f} s)")
     print(f"\n{table}\n")
     print(f"[bench] {RESULT.relative_to(ROOT)}, {TABLE_MD.relative_to(ROOT)}"
           + (f", {CHART.relative_to(ROOT)}" if full else "") + f"; {time.monotonic() - began:.0f} s in all")
