@@ -414,20 +414,32 @@ def _compare_prints(page: Page, block, owner: dict[int, int], checks: list[Print
         printed.setdefault(stmt, []).extend(text.rstrip("\n").split("\n"))
     problems = []
     checked = set()
+    code_lines = block.body.split("\n")
     for check in checks:
         checked.add(check.statement_line)
         actual = normalize("\n".join(printed.get(check.statement_line, [])))
         expected = normalize_expected(check.expected)
         if not matches(expected, actual):
-            line = block.body_lines[check.expected_lines[0] - 1] or block.line
-            problems.append(report.failure(page.where(line), "printed output differs from the `#>` lines",
-                                           expected=expected, actual=actual))
+            first, last = (block.body_lines[i - 1] for i in (check.expected_lines[0], check.expected_lines[-1]))
+            if Settings.update and first and last:
+                margin = code_lines[check.expected_lines[0] - 1].split("#>")[0]
+                page.updates.append((first, last, _print_lines(updated(expected, actual), margin), block.indent))
+            problems.append(report.failure(page.where(first or block.line), "printed output differs from the "
+                                           "`#>` lines", expected=expected, actual=actual))
     for stmt, lines in printed.items():
         if stmt not in checked and any(l.strip() for l in lines):
             line = block.body_lines[stmt - 1] if 0 < stmt <= len(block.body_lines) else block.line
+            if Settings.update and line:
+                # after the top-level statement's last line, so at the top level's indentation
+                page.updates.append((line + 1, line, _print_lines(normalize("\n".join(lines)), ""), block.indent))
             problems.append(f"{page.where(line or block.line)}: printed output with no `#>` lines below it:\n"
                             + report.tail("\n".join(lines)))
     return "\n\n".join(problems)
+
+
+def _print_lines(lines: list[str], margin: str) -> list[str]:
+    """Output as `#>` comment lines, at the indentation of the code they belong to."""
+    return [f"{margin}#> {l}" if l else f"{margin}#>" for l in lines]
 
 
 def _in_own_container(page: Page, block, image: str | None = None, create: dict | None = None) -> str:

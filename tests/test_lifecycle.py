@@ -193,3 +193,16 @@ def test_the_engine_stopping_mid_run_fails_clearly_and_does_not_hang(own_engine,
     assert "the Docker engine stopped answering during this block" in out, out
     assert "engine-stops.md:6: not run: the Docker engine stopped" in out, out
     assert "Traceback" not in out
+
+
+def test_update_mode_rewrites_python_print_lines(tmp_path):
+    page = tmp_path / "prints.md"
+    page.write_text("!!! note\n    ```python\n    total = sum(range(5))\n    print(total)\n    #> 11\n"
+                    "    print('a')\n    for i in range(2):\n        print(i * 10)\n    #> 0\n    ```\n")
+    assert run_pages(page, tmp_path=tmp_path).code == 1
+    run_pages(page, tmp_path=tmp_path, extra=["--update-examples"])
+    assert page.read_text() == ("!!! note\n    ```python\n    total = sum(range(5))\n    print(total)\n    #> 10\n"
+                                "    print('a')\n    #> a\n    for i in range(2):\n        print(i * 10)\n"
+                                "    #> 0\n    #> 10\n    ```\n")
+    out = run_pages(page, tmp_path=tmp_path)
+    assert out.code == 0, out.output
