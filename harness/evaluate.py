@@ -41,13 +41,18 @@ class Settings:
     timings_dir: str = os.environ.get("HANDBOOK_TIMINGS", "")
 
 
+def page_name(path: str | Path) -> str:
+    """How reports name a page: relative to the repository when it is inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(Settings.root))
+    except ValueError:
+        return str(path)
+
+
 class Page:
     def __init__(self, path: str, plan: Plan):
         self.path = path
-        try:
-            self.name = str(Path(path).resolve().relative_to(Settings.root))
-        except ValueError:
-            self.name = path
+        self.name = page_name(path)
         self.plan = plan
         self.sandbox: Sandbox | None = None
         self.python: PyRunner | None = None
@@ -77,7 +82,7 @@ class Page:
             self.sandbox = box
         return self.sandbox
 
-    def sh(self, where: str):
+    def sh(self):
         if self.shell_gone:
             raise ShellGone(f"not run: the page's shell is gone ({self.shell_gone})")
         return self.box().shell()
@@ -152,7 +157,7 @@ def run_block(page: Page, block) -> str:
 
 
 def _learn_secrets(page: Page, names) -> None:
-    shell = page.sh(page.name)
+    shell = page.sh()
     for name in names:
         # UPPER_CASE names are environment variables; anything else is a file in the working directory
         command = f"printenv {name}" if name.isupper() else f"cat -- {shlex.quote(name)}"
@@ -185,11 +190,8 @@ def _run_block(page: Page, block) -> str:
         run = {"console": _console, "bash": _script, "file": _file, "python": _python}[block.kind]
         before = page.sandbox.process_count()
         return _with_limits(page, block, run(page, block), before)
-    except ShellGone as e:
+    except (ShellGone, EngineStopped, NetworkUnavailable, SandboxFailed) as e:
         return f"{where}: {e}"
-    except (EngineStopped, NetworkUnavailable, SandboxFailed) as e:
-        return f"{where}: {e}"
-    return ""
 
 
 RUNAWAY = 64  # processes a block may leave behind before it counts as a runaway
@@ -253,7 +255,7 @@ def _run(page: Page, command: str, timeout: float):
         readers = box.waiting_for_input()
         return ("\n[harness] waiting for input from the terminal: " + "; ".join(readers)) if readers else ""
 
-    result = page.sh(page.name).run(command, timeout, on_timeout=waiting)
+    result = page.sh().run(command, timeout, on_timeout=waiting)
     page.examples_seconds += result.seconds
     return result
 
@@ -306,7 +308,7 @@ def _script(page: Page, block) -> str:
 
 
 def _cwd(page: Page) -> str:
-    return page.sh(page.name).query("pwd", 10).strip().split("\n")[-1]
+    return page.sh().query("pwd", 10).strip().split("\n")[-1]
 
 
 def _file(page: Page, block) -> str:
@@ -373,7 +375,7 @@ def _build_dockerfile(page: Page, block, where: str, directory: str, name: str) 
 def _python(page: Page, block) -> str:
     where = page.where(block.line)
     if page.python is None:
-        shell = page.sh(where)
+        shell = page.sh()
         python = shell.query("command -v python3", 10).strip().split("\n")[-1]
         cwd = _cwd(page)
         env = {}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .evaluate import Settings, write_timings
+from .evaluate import Settings, page_name, write_timings
 from .sandbox import HOME, Sandbox
 
 TIMEOUT = 300
@@ -27,7 +27,7 @@ class NotebookFile(pytest.File):
 class NotebookItem(pytest.Item):
     def runtest(self):
         path = Path(self.path)
-        name = _name(path)
+        name = page_name(path)
         try:
             nb = json.loads(path.read_text(encoding="utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as e:
@@ -72,13 +72,6 @@ class NotebookItem(pytest.Item):
 
 class NotebookFailure(Exception):
     pass
-
-
-def _name(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Settings.root))
-    except ValueError:
-        return str(path)
 
 
 def _fetch(box: Sandbox, path: str) -> bytes | None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from sybil import Document, Region, Sybil
 
 from .errors import PageError
-from .evaluate import Page, Settings, run_block
+from .evaluate import Page, Settings, page_name, run_block
 from .fences import parse_page
 from .plan import plan_page
 
@@ -28,7 +28,7 @@ class HandbookDocument(Document):
     @classmethod
     def parse(cls, path: str, *parsers, encoding: str = "utf-8") -> Document:
         raw = Path(path).read_bytes()
-        name = _display_name(path)
+        name = page_name(path)
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as e:
@@ -50,13 +50,6 @@ class HandbookDocument(Document):
                 continue
             doc.add(Region(block.start, block.end, block, _evaluate))
         return doc
-
-
-def _display_name(path: str) -> str:
-    try:
-        return str(Path(path).resolve().relative_to(Settings.root))
-    except ValueError:
-        return path
 
 
 def _offset_of_line(text: str, line: int) -> int:
