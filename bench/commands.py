@@ -39,11 +39,10 @@ def generate_page(path: Path, n: int = COMMANDS, per_block: int = PER_BLOCK) -> 
 
 def _page(path: Path):
     from harness.evaluate import Page
-    from harness.fences import parse_page
-    from harness.plan import plan_page
+    from harness.loader import load
 
     name = str(path.relative_to(ROOT))
-    plan = plan_page(parse_page(path.read_text(), name, snippet_dirs=[ROOT / "snippets"]), name)
+    _, plan = load(path, name, [ROOT / "snippets"])
     return Page(str(path), plan)
 
 
@@ -70,7 +69,7 @@ def per_command(bench: Bench, page_path: Path) -> dict:
     assert len(commands) == COMMANDS
     rounds = max(10, 2 * bench.repeat)  # a round takes well under a second
     page.box()
-    sandbox_shell = page.sh(page.name)
+    sandbox_shell = page.sh()
     sandbox_shell.run("true", 30)  # the shell's start belongs to the lifecycle (item 2), not here
     with tempfile.TemporaryDirectory() as home:
         native = Shell(NATIVE_BASH)

@@ -221,8 +221,9 @@ def _with_limits(page: Page, block, problem: str, before: int | None) -> str:
     return f"{problem}\n\n{note}" if problem else note
 
 
-def _timeout(block) -> float:
-    return float(block.options.get("timeout", DEFAULT_TIMEOUT))
+def _timeout(page: Page, block) -> float:
+    """The block's own timeout, else the page's (`<!-- test-page: timeout=... -->`), else the default."""
+    return float(block.options.get("timeout", page.plan.options.get("timeout", DEFAULT_TIMEOUT)))
 
 
 def _stopped_note(page: Page, result) -> str:
@@ -263,7 +264,7 @@ def _run(page: Page, command: str, timeout: float):
 def _console(page: Page, block) -> str:
     commands = page.plan.commands[block.start]
     expected_exit = block.options.get("exit", 0)
-    deadline = _timeout(block)
+    deadline = _timeout(page, block)
     failures = []
     for n, cmd in enumerate(commands):
         where = page.where(cmd.line)
@@ -298,7 +299,7 @@ def _script(page: Page, block) -> str:
     page.counter += 1
     path = f"{SCRIPTS_DIR}/block-{page.counter}.sh"
     page.box().write_file(path, block.body.encode())
-    result = _run(page, f"source {path}", _timeout(block))
+    result = _run(page, f"source {path}", _timeout(page, block))
     want = block.options.get("exit", 0)
     note = _stopped_note(page, result)
     if note or result.status != want:
@@ -350,7 +351,7 @@ def _check_makefile(page: Page, block, where: str, directory: str, name: str) ->
         targets = [""]  # the default goal
     for target in targets:
         cmd = f"(cd {shlex.quote(directory)} && make -n -f {shlex.quote(name)} {shlex.quote(target) if target else ''}) 2>&1"
-        result = _run(page, cmd, _timeout(block))
+        result = _run(page, cmd, _timeout(page, block))
         shown = f"make -n -f {name} {target}".strip()
         if "broken" in block.options:
             return _expect_broken(block, where, f"{name}", result)
@@ -362,7 +363,7 @@ def _check_makefile(page: Page, block, where: str, directory: str, name: str) ->
 
 def _build_dockerfile(page: Page, block, where: str, directory: str, name: str) -> str:
     cmd = f"(cd {shlex.quote(directory)} && DOCKER_BUILDKIT=1 docker build -q -f {shlex.quote(name)} .) 2>&1"
-    result = _run(page, cmd, max(_timeout(block), 300))
+    result = _run(page, cmd, max(_timeout(page, block), 300))
     if "broken" in block.options:
         return _expect_broken(block, where, name, result)
     if result.status != 0:
@@ -391,11 +392,11 @@ def _python(page: Page, block) -> str:
         return f"{page.where(block.line + (e.lineno or 1))}: Python syntax error: {e.msg}"
     began = time.monotonic()
     try:
-        answer = page.python.run(block.body, filename, _timeout(block))
+        answer = page.python.run(block.body, filename, _timeout(page, block))
         page.examples_seconds += time.monotonic() - began
     except TimeoutError:
         page.python = None
-        return f"{where}: Python block timed out after {_timeout(block):.0f} s (its interpreter was stopped)"
+        return f"{where}: Python block timed out after {_timeout(page, block):.0f} s (its interpreter was stopped)"
     except PythonGone as e:
         page.python = None
         return f"{where}: {e}"

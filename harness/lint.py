@@ -9,20 +9,14 @@ import sys
 from pathlib import Path
 
 from .errors import PageError
-from .fences import parse_page
-from .plan import plan_page
+from .loader import load
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def problems(path: Path) -> list[str]:
-    name = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as e:
-        return [f"{name}:1: page is not UTF-8 ({e.reason})"]
-    try:
-        plan_page(parse_page(text, name, snippet_dirs=[ROOT / "snippets"]), name)
+        load(path, str(path), [ROOT / "snippets"])
     except PageError as e:
         return [str(e)]
     return []

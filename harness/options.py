@@ -59,8 +59,17 @@ SPEC = {
 }
 
 
-def parse_options(text: str, path: str, line: int) -> dict:
+# Options for a whole page, in `<!-- test-page: ... -->` (at most one per page).
+# A page option is the default for every block of the page where a block option of
+# the same name exists; the others configure the page's sandbox.
+PAGE_SPEC: dict = {
+    "timeout": _seconds,
+}
+
+
+def parse_options(text: str, path: str, line: int, spec: dict | None = None) -> dict:
     """Turn `network timeout=300 skip="why"` into a dict, or raise PageError."""
+    spec = SPEC if spec is None else spec
     try:
         words = shlex.split(text, comments=False, posix=True)
     except ValueError as e:
@@ -68,9 +77,9 @@ def parse_options(text: str, path: str, line: int) -> dict:
     options: dict = {}
     for word in words:
         name, eq, value = word.partition("=")
-        kind = SPEC.get(name)
+        kind = spec.get(name)
         if kind is None:
-            known = ", ".join(sorted(SPEC))
+            known = ", ".join(sorted(spec))
             raise PageError(path, line, f"unknown option {name!r} (known: {known})")
         if name in options:
             raise PageError(path, line, f"option {name!r} given twice")

@@ -56,10 +56,11 @@ class Plan:
     harness_builds: set[int] = field(default_factory=set)  # starts of Dockerfile blocks the page never builds
     commands: dict[int, list] = field(default_factory=dict)  # console block start -> its commands
     teardown: list[Block] = field(default_factory=list)
+    options: dict = field(default_factory=dict)  # the page's own options (`<!-- test-page: ... -->`)
 
 
-def plan_page(blocks: list[Block], path: str) -> Plan:
-    plan = Plan(blocks=[b for b in blocks if not b.options.get("teardown")])
+def plan_page(blocks: list[Block], path: str, options: dict | None = None) -> Plan:
+    plan = Plan(blocks=[b for b in blocks if not b.options.get("teardown")], options=dict(options or {}))
     plan.teardown = [b for b in blocks if b.options.get("teardown")]
     typed = {}  # what the reader types in each console/bash block: commands, not their output
     for b in plan.blocks:

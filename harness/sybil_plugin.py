@@ -12,8 +12,7 @@ from sybil import Document, Region, Sybil
 
 from .errors import PageError
 from .evaluate import Page, Settings, page_name, run_block
-from .fences import parse_page
-from .plan import plan_page
+from .loader import decode, plan_text
 
 PAGE_KEY = "__handbook_page__"
 
@@ -27,19 +26,16 @@ def _report_error(message: str):
 class HandbookDocument(Document):
     @classmethod
     def parse(cls, path: str, *parsers, encoding: str = "utf-8") -> Document:
-        raw = Path(path).read_bytes()
         name = page_name(path)
         try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as e:
-            line = raw[: e.start].count(b"\n") + 1
+            text = decode(Path(path).read_bytes(), name)
+        except PageError as e:
             doc = cls("", path)
-            doc.add(Region(0, 0, None, _report_error(f"{name}:{line}: page is not UTF-8 ({e.reason} at byte {e.start})")))
+            doc.add(Region(0, 0, None, _report_error(str(e))))
             return doc
         doc = cls(text, path)
         try:
-            blocks = parse_page(text, name, snippet_dirs=[Settings.root / "snippets"])
-            plan = plan_page(blocks, name)
+            plan = plan_text(text, name, [Settings.root / "snippets"])
         except PageError as e:
             offset = _offset_of_line(text, e.line)
             doc.add(Region(offset, offset, None, _report_error(str(e))))

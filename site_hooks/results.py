@@ -30,8 +30,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from harness.errors import PageError  # noqa: E402  (the harness's own parser counts the examples)
-from harness.fences import parse_page  # noqa: E402
-from harness.plan import plan_page  # noqa: E402
+from harness.loader import plan_text  # noqa: E402
 
 REPORT = Path("build/test-docs.xml")
 GPU_SKIP = "GPU block skipped"
@@ -241,7 +240,7 @@ def example_lines(path: Path, root: Path = ROOT) -> list[int]:
         return [1]  # the harness reports one failing example for it
     name = _rel(path)
     try:
-        plan = plan_page(parse_page(text, name, snippet_dirs=[root / "snippets"]), name)
+        plan = plan_text(text, name, [root / "snippets"])
     except PageError as e:
         return [e.line]
     return [text.count("\n", 0, b.start) + 1 for b in plan.blocks

@@ -12,6 +12,7 @@ CASES = [
     ("nonzero-exit.md", 6, ["unexpected exit status", "$ cat no-such-file", "exit status: 1 (expected 0)",
                             "No such file or directory"]),
     ("timeout.md", 5, ["timed out", "$ sleep 30"]),
+    ("page-timeout.md", 6, ["timed out", "$ sleep 30"]),
     ("duplicate-file.md", 7, ["/home/reader/notes.txt was already written with other content at line 3",
                               "mark this block `rewrite`"]),
     ("python-print.md", 6, ["printed output differs", "-11", "+10"]),

@@ -109,3 +109,24 @@ def test_only_the_base_images_a_page_uses_are_seeded():
     text = '```dockerfile title="Dockerfile"\nFROM --platform=linux/amd64 python:3.11-slim-bookworm AS base\n```\n'
     plan = plan_page(blocks(text), "page.md")
     assert images_used(plan, ["debian:bookworm-slim", "python:3.11-slim-bookworm"]) == ["python:3.11-slim-bookworm"]
+
+
+def test_page_options_come_from_one_test_page_comment():
+    from harness.loader import plan_text
+
+    text = "<!-- test-page: timeout=5 -->\n\n```console\n$ echo hi\nhi\n```\n"
+    assert plan_text(text, "page.md", []).options == {"timeout": 5.0}
+    assert plan_text("```console\n$ true\n```\n", "page.md", []).options == {}
+
+
+@pytest.mark.parametrize("text, line, message", [
+    ("a\n<!-- test-page: network -->\n", 2, "unknown option 'network'"),
+    ("<!-- test-page: timeout=1 -->\n<!-- test-page: timeout=2 -->\n", 2, "at most one"),
+    ("x\n\n<!-- test-page: timeout=1\n", 3, "never closed"),
+])
+def test_bad_page_options_name_the_page_and_line(text, line, message):
+    from harness.loader import plan_text
+
+    with pytest.raises(PageError) as err:
+        plan_text(text, "page.md", [])
+    assert err.value.line == line and message in str(err.value)
