@@ -1,9 +1,9 @@
 """Provide the images every page needs, without a container registry.
 
-Pages `FROM debian:bookworm-slim` and `FROM python:3.11-slim-bookworm`, and run
+Pages `FROM debian:trixie-slim` and `FROM python:3.13-slim-trixie`, and run
 in the sandbox image built from the top-level Dockerfile. Where no registry
 answers (CI here), the two base images are stand-ins built from Debian packages:
-debootstrap a minimal bookworm and import it, then add Debian's python3 on top.
+debootstrap a minimal trixie (Debian 13) and import it, then add Debian's python3 on top.
 A seed archive (`docker save` of the base images) lets each page's own nested
 engine start with them, since it cannot pull either.
 
@@ -60,10 +60,10 @@ DEFAULT_CA = Path("/etc/ssl/certs/ca-certificates.crt")
 CA_IN_IMAGE = "/usr/local/share/handbook/ca-bundle.crt"
 CA_VARS = ("PIP_CERT", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 
-DEBIAN = "debian:bookworm-slim"
-PYTHON = "python:3.11-slim-bookworm"
+DEBIAN = "debian:trixie-slim"
+PYTHON = "python:3.13-slim-trixie"
 BASES = (DEBIAN, PYTHON)
-SUITE = "bookworm"
+SUITE = "trixie"
 MIRROR = "http://deb.debian.org/debian"
 PATH_ENV = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -406,7 +406,7 @@ def ensure_base_image(client: docker.DockerClient, name: str):
 
 @serialized
 def ensure_base_images() -> dict[str, str]:
-    """Pull or build `debian:bookworm-slim` and `python:3.11-slim-bookworm`: {name: id}."""
+    """Pull or build `debian:trixie-slim` and `python:3.13-slim-trixie`: {name: id}."""
     client = ensure_engine()
     return {name: ensure_base_image(client, name) for name in BASES}
 

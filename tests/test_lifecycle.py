@@ -60,8 +60,8 @@ def slow_page(tmp_path):
 def test_a_run_with_a_docker_page_leaves_nothing_behind(client, tmp_path):
     run_id = uuid.uuid4().hex[:12]
     page = tmp_path / "docker.md"
-    page.write_text('```dockerfile title="Dockerfile"\nFROM debian:bookworm-slim\nRUN echo built\n```\n'
-                    "```console\n$ docker run --rm debian:bookworm-slim echo nested\nnested\n```\n")
+    page.write_text('```dockerfile title="Dockerfile"\nFROM debian:trixie-slim\nRUN echo built\n```\n'
+                    "```console\n$ docker run --rm debian:trixie-slim echo nested\nnested\n```\n")
     out = run_pages(page, PAGES / "all-pass.md", tmp_path=tmp_path, env={"HANDBOOK_RUN_ID": run_id})
     assert out.code == 0, out.output
     assert ours(client, run_id) == (set(), set(), set())
