@@ -458,6 +458,32 @@ def ensure_sandbox_image() -> str:
     return _sandbox(ensure_engine())
 
 
+# One line per fact, joined by the harness: what the stamps say the reader's machine is.
+ABOUT_SCRIPT = r"""
+. /etc/os-release && echo "$PRETTY_NAME"
+python3 -c 'import platform; print("Python", platform.python_version())'
+git --version | sed 's/^git version/git/'
+make --version | sed -n '1s/^GNU Make/make/p'
+dockerd --version | sed 's/^Docker version \([^,+]*\).*/Docker \1/'
+"""
+
+
+def describe_sandbox(client: docker.DockerClient, image: str) -> str:
+    """The reader's machine in one line, read from the sandbox image itself, for the stamps:
+    "Debian GNU/Linux 13 (trixie), Python 3.13.5, git 2.47.3, make 4.4.1, Docker 26.1.5".
+    Cached per image id, since it costs a container start."""
+    image_ref = client.images.get(image).id
+    path = CACHE_DIR / f"about-{image_ref.split(':')[-1][:16]}.txt"
+    if path.exists():
+        return path.read_text().strip()
+    out = client.containers.run(image, ["sh", "-c", ABOUT_SCRIPT], remove=True, network_mode="none",
+                                labels=labels.for_run(), user="root")
+    about = ", ".join(line for line in out.decode("utf-8", "replace").splitlines() if line.strip())
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    path.write_text(about + "\n")
+    return about
+
+
 # ---------------------------------------------------------------- seed archive
 
 @timed("seed archive")
