@@ -12,7 +12,7 @@ K ?=
 ARGS ?=
 KFLAG := $(if $(K),-k "$(K)",)
 
-.PHONY: help venv engine images test test-harness test-docs test-docs-gpu update-docs site serve publish \
+.PHONY: help venv engine images test test-unit test-harness test-docs test-docs-gpu update-docs site serve publish \
         test-site chromium bench doctor hooks pin upgrade lint clean
 
 help: ## List the targets
@@ -32,6 +32,9 @@ images: engine ## Build or reuse the base images, the sandbox image and the seed
 	$(PY) -m harness.images
 
 test: test-harness test-site ## Everything: the harness's own tests, every handbook page (make site), the site in a browser
+
+test-unit: venv ## The harness's fast tests that need no Docker engine (parser, matching, doctor...)
+	$(PYTEST) -n $(WORKERS) tests --ignore=tests/test_site.py -m "not docker" $(KFLAG) $(ARGS)
 
 test-harness: images ## The harness's own tests (tests/)
 	@mkdir -p build

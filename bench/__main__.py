@@ -23,7 +23,7 @@ import time
 import traceback
 
 from . import cold, commands, handbook, lifecycle, report
-from .common import CHART, MODE, OFFLINE, RESULT, ROOT, TABLE_MD, WORK, Bench, Figure, fresh_work_dir, git, load, write_json
+from .common import CHART, MODE, OFFLINE, PAGES, RESULT, ROOT, TABLE_MD, WORK, Bench, Figure, fresh_work_dir, git, load, write_json
 
 HARNESS_SHARE_TARGET = 5.0
 SPEEDUP_TARGET = 1.6
@@ -174,7 +174,7 @@ def main() -> int:
             lifecycle.measure_engine(bench, provisioning["cold"]["seed_save_now_s"]["median"])
         if items & {4, 5, 7}:
             phase("whole handbook, warm, 2 workers (4, 7)")
-            full = handbook.run_handbook(bench, "full-2-workers", ["docs"], 2, memory=True)
+            full = handbook.run_handbook(bench, "full-2-workers", PAGES, 2, memory=True)
             if 4 in items:
                 handbook_figures(bench, full, provisioning)
         if 5 in items:
@@ -183,7 +183,7 @@ def main() -> int:
             expected = full["shares"]["page_seconds"]["total"] * 1.2 + 20
             if "BENCH_SUBSET" not in os.environ and time.monotonic() - began + expected < BUDGET_S:
                 phase("whole handbook, warm, 1 worker (5)")
-                one = handbook.run_handbook(bench, "full-1-worker", ["docs"], 1)
+                one = handbook.run_handbook(bench, "full-1-worker", PAGES, 1)
                 worker_figures(bench, full, one, full)
             else:
                 subset = os.environ.get("BENCH_SUBSET", " ".join(handbook.WORKER_SUBSET)).split()
@@ -221,8 +221,8 @@ def main() -> int:
                      f"Where a warm full run's time goes, page by page "
                      f"(2 workers, {MODE}; wall {full['wall_s']:.0f} s)")
     print(f"\n{table}\n")
-    print(f"[bench] {RESULT.relative_to(ROOT)}, {TABLE_MD.relative_to(ROOT)}"
-          + (f", {CHART.relative_to(ROOT)}" if full else "") + f"; {time.monotonic() - began:.0f} s in all")
+    print(f"[bench] {RESULT}, {TABLE_MD}" + (f", {CHART}" if full else "")
+          + f"; {time.monotonic() - began:.0f} s in all")
     return 1 if error else 0
 
 

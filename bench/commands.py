@@ -39,9 +39,10 @@ def generate_page(path: Path, n: int = COMMANDS, per_block: int = PER_BLOCK) -> 
 
 def _page(path: Path):
     from harness.evaluate import Page
+    from harness.evaluate import page_name
     from harness.loader import load
 
-    name = str(path.relative_to(ROOT))
+    name = page_name(path)
     _, plan = load(path, name, [ROOT / "snippets"])
     return Page(str(path), plan)
 

@@ -18,10 +18,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WORK = ROOT / "build" / "bench"  # generated pages, timings, logs; rebuilt by every run
-RESULT = ROOT / "build" / "bench.json"
-CHART = ROOT / "build" / "bench.png"
-TABLE_MD = ROOT / "build" / "bench.md"
+# BENCH_OUT and BENCH_PAGES exist for the smoke test (tests/test_bench_smoke.py), which runs every
+# phase on a page or two into a folder of its own, so that a broken `make bench` fails `make test`.
+OUT = Path(os.environ.get("BENCH_OUT") or ROOT / "build").resolve()
+WORK = OUT / "bench"  # generated pages, timings, logs; rebuilt by every run
+RESULT = OUT / "bench.json"
+CHART = OUT / "bench.png"
+TABLE_MD = OUT / "bench.md"
+PAGES = os.environ.get("BENCH_PAGES", "docs").split()  # what the "whole handbook" runs run
 
 # Runs go online as `make test-docs` does: blocks marked `network` reach the package registries,
 # so the examples' own time is the real one. BENCH_OFFLINE=1 makes them fail fast instead.

@@ -163,7 +163,7 @@ def run_handbook(bench: Bench, name: str, pages: list[str], workers: int, memory
     result = {"name": name, "workers": workers, "pages": pages, "wall_s": wall, "exit_status": code,
               "load_before": load_before, "load_after": load(), "outcome": _junit(junit),
               "records": records, "shares": shares(records, wall, workers),
-              "command": " ".join(cmd[1:]), "log": str(log.relative_to(ROOT))}
+              "command": " ".join(cmd[1:]), "log": os.path.relpath(log, ROOT)}
     if sampler:
         result["memory"] = sampler.result()
         after_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss

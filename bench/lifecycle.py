@@ -10,6 +10,7 @@ from what Docker itself costs on this machine.
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import time
 
@@ -96,7 +97,7 @@ class _Actions(logging.Handler):
 
 def _seed_state(path):
     st = path.stat()
-    return {"path": str(path.relative_to(ROOT)), "inode": st.st_ino, "mtime_ns": st.st_mtime_ns,
+    return {"path": os.path.relpath(path, ROOT), "inode": st.st_ino, "mtime_ns": st.st_mtime_ns,
             "size": st.st_size}
 
 
