@@ -23,7 +23,22 @@ import time
 import traceback
 
 from . import cold, commands, handbook, lifecycle, report
-from .common import CHART, MODE, OFFLINE, PAGES, RESULT, ROOT, TABLE_MD, WORK, Bench, Figure, fresh_work_dir, git, load, write_json
+from .common import (
+    CHART,
+    MODE,
+    OFFLINE,
+    PAGES,
+    RESULT,
+    ROOT,
+    TABLE_MD,
+    WORK,
+    Bench,
+    Figure,
+    fresh_work_dir,
+    git,
+    load,
+    write_json,
+)
 
 HARNESS_SHARE_TARGET = 5.0
 SPEEDUP_TARGET = 1.6
@@ -202,7 +217,7 @@ def main() -> int:
     phase("report")
     order = sorted(bench.figures, key=lambda f: f.item)
     data = {
-        "generated": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "generated": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
         "machine": {"cpus": os.cpu_count(), "load_at_end": load(), "docker": lifecycle.docker_version(),
                     # set, every pytest process recompiles (and assert-rewrites) its imports: ~0.5 s each

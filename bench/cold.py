@@ -18,7 +18,7 @@ from __future__ import annotations
 import subprocess
 import tarfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .common import WORK, Bench, summary
 
@@ -114,7 +114,7 @@ def measure_cold(bench: Bench) -> dict:
         "import_now_s": summary(imports),
         "export_now_s": export_s,
         "seed_save_now_s": summary(saves),
-        "recorded_at": datetime.fromtimestamp(t_sandbox, timezone.utc).isoformat(timespec="seconds"),
+        "recorded_at": datetime.fromtimestamp(t_sandbox, UTC).isoformat(timespec="seconds"),
     }
 
 

@@ -38,8 +38,7 @@ def generate_page(path: Path, n: int = COMMANDS, per_block: int = PER_BLOCK) -> 
 
 
 def _page(path: Path):
-    from harness.evaluate import Page
-    from harness.evaluate import page_name
+    from harness.evaluate import Page, page_name
     from harness.loader import load
 
     name = page_name(path)

@@ -27,8 +27,21 @@ import docker
 
 from harness import labels
 from harness.engine import ROOT, EngineUnavailable, StepFailed, ensure_engine
-from harness.images import (DEBIAN, WORK_DIR, ProvisionError, cached, cli_build, digest, drop_image,
-                            ensure_base_image, fresh_dir, image_id, image_labels, serialized, timed)
+from harness.images import (
+    DEBIAN,
+    WORK_DIR,
+    ProvisionError,
+    cached,
+    cli_build,
+    digest,
+    drop_image,
+    ensure_base_image,
+    fresh_dir,
+    image_id,
+    image_labels,
+    serialized,
+    timed,
+)
 
 REPO = "handbook-cuda"
 STANDS_IN_FOR = "nvidia/cuda:12.4.1-base-ubuntu22.04"

@@ -160,7 +160,7 @@ def _can_buildkit(cli: str) -> bool:
         return False
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def docker_cli() -> str:
     """Path of a docker CLI that can do BuildKit builds (override: HANDBOOK_DOCKER_CLI)."""
     override = os.environ.get(CLI_ENV)

@@ -85,7 +85,8 @@ def probe(client=None) -> Access:
         return Access(False, f"no NVIDIA container toolkit, and the driver's {', '.join(missing)} were not found "
                              "to mount into the container")
     volumes = {path: {"bind": f"{LIB_DIR_IN_CONTAINER}/{name}", "mode": "ro"} for name, path in libs.items()}
-    volumes[os.path.realpath(shutil.which("nvidia-smi"))] = {"bind": "/usr/bin/nvidia-smi", "mode": "ro"}
+    smi = shutil.which("nvidia-smi") or "nvidia-smi"  # _host() found it on PATH a moment ago
+    volumes[os.path.realpath(smi)] = {"bind": "/usr/bin/nvidia-smi", "mode": "ro"}
     create = {
         "devices": [f"{n}:{n}:rwm" for n in nodes],
         "volumes": volumes,

@@ -38,7 +38,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import docker
@@ -46,8 +46,16 @@ import docker.errors
 import requests.exceptions
 
 from harness import labels
-from harness.engine import (ROOT, EngineUnavailable, StepFailed, apt_install,
-                            can_install, docker_cli, ensure_engine, run_logged)
+from harness.engine import (
+    ROOT,
+    EngineUnavailable,
+    StepFailed,
+    apt_install,
+    can_install,
+    docker_cli,
+    ensure_engine,
+    run_logged,
+)
 
 log = logging.getLogger(__name__)
 
@@ -90,9 +98,10 @@ path-exclude /usr/share/lintian/overrides/*
 path-exclude /usr/share/locale/*
 path-exclude /usr/share/man/*
 """
-APT_DOCKER_CLEAN = """\
-DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
-APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+_APT_CLEAN = "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"
+APT_DOCKER_CLEAN = f"""\
+DPkg::Post-Invoke {{ "{_APT_CLEAN}"; }};
+APT::Update::Post-Invoke {{ "{_APT_CLEAN}"; }};
 Dir::Cache::pkgcache "";
 Dir::Cache::srcpkgcache "";
 """
@@ -218,7 +227,7 @@ def cli_build(context: Path, tag: str, label_map: dict[str, str], log_name: str,
         cmd += ["-f", str(dockerfile)]
     for key, value in label_map.items():
         cmd += ["--label", f"{key}={value}"]
-    run_logged(cmd + [str(context)], log_name, env=dict(os.environ, DOCKER_BUILDKIT="1"))
+    run_logged([*cmd, str(context)], log_name, env=dict(os.environ, DOCKER_BUILDKIT="1"))
 
 
 _lock = threading.RLock()
@@ -323,9 +332,9 @@ def fit_for_containers(root: Path, ca: Path | None) -> None:
     write(root, "/etc/apt/sources.list.d/debian.sources", DEBIAN_SOURCES)
     (root / "etc/apt/sources.list").unlink(missing_ok=True)
     # debootstrap copied these from the host; the engine provides them per container.
-    for path in ("etc/hostname", "etc/resolv.conf", "etc/machine-id"):
-        if (root / path).exists():
-            (root / path).write_text("")
+    for name in ("etc/hostname", "etc/resolv.conf", "etc/machine-id"):
+        if (root / name).exists():
+            (root / name).write_text("")
     for pattern in ("var/cache/apt/archives/*.deb", "var/cache/apt/*.bin",
                     "var/lib/apt/lists/*", "var/log/*.log", "var/log/apt/*",
                     "var/cache/ldconfig/aux-cache"):
@@ -345,13 +354,9 @@ def import_root(root: Path, name: str, ca: Path | None, inputs: str) -> None:
     for change in changes:
         cmd += ["--change", change]
     # --numeric-owner: file owners must be the root's uids, not the host's names.
-    tar = subprocess.Popen(["tar", "-C", str(root), "--numeric-owner", "-c", "."],
-                           stdout=subprocess.PIPE)
-    try:
-        run_logged(cmd + ["-", name], "import-debian", stdin=tar.stdout)
-    finally:
-        tar.stdout.close()
-        tar.wait()
+    with subprocess.Popen(["tar", "-C", str(root), "--numeric-owner", "-c", "."],
+                          stdout=subprocess.PIPE) as tar:
+        run_logged([*cmd, "-", name], "import-debian", stdin=tar.stdout)
 
 
 def build_debian_standin(name: str, ca: Path | None, inputs: str) -> None:
@@ -419,8 +424,8 @@ def sandbox_inputs(client: docker.DockerClient) -> str:
 
 def age_hours(image) -> float:
     # Docker writes nanoseconds, which datetime does not parse: seconds will do.
-    created = datetime.fromisoformat(image.attrs["Created"][:19]).replace(tzinfo=timezone.utc)
-    return (datetime.now(timezone.utc) - created).total_seconds() / 3600
+    created = datetime.fromisoformat(image.attrs["Created"][:19]).replace(tzinfo=UTC)
+    return (datetime.now(UTC) - created).total_seconds() / 3600
 
 
 def drop_older_sandboxes(client: docker.DockerClient, keep: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections.abc import Callable
 
 import docker
 import docker.errors
@@ -68,9 +69,9 @@ def _remove(client: docker.DockerClient, select) -> list[str]:
     removed = []
     flt = {"label": HARNESS}
 
-    def attempt(what: str, remove) -> None:
+    def attempt(what: str, remove: Callable[..., object], *args: str, **kwargs: bool) -> None:
         try:
-            remove()
+            remove(*args, **kwargs)
             removed.append(what)
         except docker.errors.NotFound:
             pass  # gone already: its own run removed it
@@ -80,17 +81,17 @@ def _remove(client: docker.DockerClient, select) -> list[str]:
 
     for c in api.containers(all=True, filters=flt):
         if select(c.get("Labels") or {}):
-            attempt(f"container {c['Id'][:12]}", lambda: api.remove_container(c["Id"], force=True, v=True))
+            attempt(f"container {c['Id'][:12]}", api.remove_container, c["Id"], force=True, v=True)
     for n in api.networks(filters=flt):
         if select(n.get("Labels") or {}):
-            attempt(f"network {n['Name']}", lambda: api.remove_network(n["Id"]))
+            attempt(f"network {n['Name']}", api.remove_network, n["Id"])
     for v in (api.volumes(filters=flt).get("Volumes") or []):
         if select(v.get("Labels") or {}):
-            attempt(f"volume {v['Name'][:12]}", lambda: api.remove_volume(v["Name"], force=True))
+            attempt(f"volume {v['Name'][:12]}", api.remove_volume, v["Name"], force=True)
     for i in api.images(filters=flt):
         image_labels = i.get("Labels") or {}
         if image_labels.get(CACHE) != "true" and select(image_labels):
-            attempt(f"image {i['Id'][7:19]}", lambda: api.remove_image(i["Id"], force=True))
+            attempt(f"image {i['Id'][7:19]}", api.remove_image, i["Id"], force=True)
     return removed
 
 

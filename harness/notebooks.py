@@ -75,10 +75,12 @@ class NotebookFailure(Exception):
 
 
 def _fetch(box: Sandbox, path: str) -> bytes | None:
+    if box.container is None:
+        return None
     try:
         stream, _ = box.container.get_archive(path)
     except Exception:  # noqa: BLE001 - no executed copy when the kernel never started
         return None
     with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
-        member = tar.getmembers()[0]
-        return tar.extractfile(member).read()
+        member = tar.extractfile(tar.getmembers()[0])
+        return member.read() if member else None

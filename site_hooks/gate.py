@@ -80,7 +80,7 @@ def tree_hash(root: Path = ROOT) -> str:
 def mark(site_dir: Path, root: Path = ROOT) -> int:
     commit = _git("rev-parse", "HEAD", root=root)
     info = {
-        "built": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "built": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "commit": commit,
         "tree": tree_hash(root),
         "commit_tree": _git("rev-parse", "HEAD^{tree}", root=root),

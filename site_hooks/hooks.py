@@ -53,7 +53,7 @@ def on_files(files, config):
              if f.abs_src_path and f.src_uri.endswith(results.PAGE_SUFFIXES)}
     run, found = results.collect([Path(f.abs_src_path) for f in pages.values()], root=ROOT)
     by_uri = {}
-    for (uri, f), result in zip(pages.items(), found):
+    for (uri, f), result in zip(pages.items(), found, strict=True):
         result.url = f.url
         by_uri[uri] = result
     _state.update(run=run, results=by_uri)

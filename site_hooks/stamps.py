@@ -120,7 +120,7 @@ def home_stamp(results: list[PageResult], run: Run, repo_url: str = "") -> str:
 
 def _box(state: str, head: str, body: str, result: PageResult | None, extra: str = "",
          attrs: dict | None = None, css: str = "hb-page") -> str:
-    data = {"state": state}
+    data: dict[str, object] = {"state": state}
     if result is not None:
         data.update({"total": result.total, "passed": result.passed, "failed": len(result.failed),
                      "skipped": len(result.other_skipped), "gpu-skipped": len(result.gpu_skipped),

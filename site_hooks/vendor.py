@@ -52,7 +52,10 @@ def mermaid_js(root: Path) -> Path | None:
         if actual != expected:
             raise RuntimeError(f"{MERMAID}: the package's {algo} is {actual}, not the pinned {expected}")
         with tarfile.open(tarballs[0]) as tar:
-            script = tar.extractfile(MEMBER).read()
+            member = tar.extractfile(MEMBER)
+            if member is None:
+                raise RuntimeError(f"{MERMAID}: {MEMBER} in the package is not a file")
+            script = member.read()
     target.parent.mkdir(parents=True, exist_ok=True)
     part = target.with_suffix(".part")
     part.write_bytes(script)

@@ -14,6 +14,8 @@ import struct
 import sys
 import tempfile
 import traceback
+import types
+from typing import Any
 
 proto_in = os.fdopen(os.dup(0), "rb", buffering=0)
 proto_out = os.fdopen(os.dup(1), "wb", buffering=0)
@@ -24,12 +26,13 @@ os.dup2(devnull, 0)  # a block that asks for input gets EOF rather than our prot
 sys.path[0] = ""
 namespace = {"__name__": "__main__"}
 real_print = builtins.print
-current = {"filename": None, "prints": None}
+current: dict[str, Any] = {"filename": None, "prints": None}
 
 
 def tagged_print(*args, **kwargs):
     if current["filename"] is not None and kwargs.get("file") in (None, sys.stdout):
-        frame, line = sys._getframe(1), None
+        frame: types.FrameType | None = sys._getframe(1)
+        line = None
         while frame is not None:
             if frame.f_code.co_filename == current["filename"]:
                 line = frame.f_lineno  # keep walking out: the outermost frame is the statement
@@ -77,7 +80,8 @@ def run(request):
         except BaseException as e:  # noqa: BLE001 - the block's exception is the result
             exc_type = type(e).__name__
             # drop this runner's own frame: the reader's code is what failed
-            error = "".join(traceback.format_exception(type(e), e, e.__traceback__.tb_next or e.__traceback__))
+            tb = e.__traceback__
+            error = "".join(traceback.format_exception(type(e), e, (tb and tb.tb_next) or tb))
         finally:
             sys.stdout.flush()
             sys.stderr.flush()

@@ -16,7 +16,8 @@ try:
     client.execute()
 except CellExecutionError as e:
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
-    failed = next((i for i, c in enumerate(nb.cells) if any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
+    failed = next((i for i, c in enumerate(nb.cells)
+                   if any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
     print(f"cell {failed + 1 if failed is not None else '?'} of {len(nb.cells)} failed:\n{e}")
     sys.exit(1)
 finally:
