@@ -1,7 +1,7 @@
-DATA_URL := http://data.example.org/penguins/penguins.csv
+DATA_URL := http://127.0.0.1:8000/penguins.csv
 
 species.txt: penguins.csv
 	cut -d, -f1 $< | tail -n +2 | sort | uniq -c > $@
 
 penguins.csv:
-	curl --fail --silent --show-error --output $@ $(DATA_URL)
+	curl --fail --silent --show-error --location --output $@ $(DATA_URL)
