@@ -406,6 +406,8 @@ def _check_makefile(page: Page, block, where: str, directory: str, name: str) ->
     target runs before the page first runs make, or at the page's end.
     A `broken` Makefile is checked whole, here, as before.
     """
+    path = str(PurePosixPath(directory) / name)
+    page.make_checks.pop(path, None)  # a rewritten Makefile: the earlier content is no longer there to check
     if "broken" in block.options:
         targets = list(block.options.get("targets", ())) or make_targets(block.body) or [""]
         result = _run(page, _make_dry_run(directory, name, targets[0]), _timeout(page, block))
@@ -419,7 +421,7 @@ def _check_makefile(page: Page, block, where: str, directory: str, name: str) ->
         return report.failure(where, "Makefile does not parse", command=f"make -n -f {name}",
                               status=result.status, expected_status=0, output=result.output,
                               note=_stopped_note(page, result))
-    page.make_checks[str(PurePosixPath(directory) / name)] = (block, directory, name)
+    page.make_checks[path] = (block, directory, name)
     return ""
 
 
