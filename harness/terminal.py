@@ -62,16 +62,20 @@ class _Screen:
 
     def write(self, text: str) -> None:
         line = self._line()
+        if self.col > len(line):
+            line.extend(" " * (self.col - len(line)))
+        end = self.col + len(text)
+        covered = line[self.col:end]
+        if "\t" not in covered and _FILL not in covered:  # no TAB to break: draw the run at once
+            line[self.col:end] = text
+            self.col = end
+            return
         for ch in text:
             if self.col == len(line):
                 line.append(ch)
             else:
-                if self.col > len(line):
-                    line.extend(" " * (self.col - len(line)))
-                    line.append(ch)
-                else:
-                    self._break_tab(line, self.col)
-                    line[self.col] = ch
+                self._break_tab(line, self.col)
+                line[self.col] = ch
             self.col += 1
 
     @staticmethod
