@@ -1,18 +1,23 @@
-# The sandbox every handbook page runs in: a fresh Debian 12 machine as a
-# reader would have it, plus a Docker engine for the pages about containers.
+# The sandbox every handbook page runs in: a fresh Debian 13 (trixie) machine
+# as a reader sets one up today, plus a Docker engine for the pages about
+# containers: Debian 13's Docker 26 with BuildKit (buildx) and Compose v2.
 # Built by `python -m harness.images` (BuildKit, no registry: the base image is
-# the local debian:bookworm-slim, which already trusts the CA bundle the
+# the local debian:trixie-slim, which already trusts the CA bundle the
 # harness configured, so pip below works behind a TLS-intercepting proxy).
-FROM debian:bookworm-slim
+FROM debian:trixie-slim
 
-# --no-install-recommends keeps compilers and friends out: pages may only
-# rely on what /work/notes/conventions.md lists.
+# --no-install-recommends keeps compilers and friends out. Two traps of
+# Debian 13's packaging: docker.io no longer brings the `docker` command
+# (that is docker-cli), and BuildKit builds need docker-buildx. Debian 13
+# has no pip-tools package: pages install it into a venv from PyPI, as a
+# reader does.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      git make curl wget ca-certificates \
+      git git-lfs make curl wget ca-certificates \
       python3 python3-venv python3-pip \
-      docker.io docker-compose iptables \
-      sudo procps file jq tree less openssh-client unzip xz-utils iproute2 time \
+      docker.io docker-cli docker-buildx docker-compose iptables \
+      sudo procps file jq tree less bash-completion \
+      openssh-client openssh-server unzip xz-utils iproute2 time \
  && rm -rf /var/lib/apt/lists/*
 
 # Notebook pages need Jupyter, but the reader's python3 must look untouched

@@ -98,7 +98,7 @@ def measure_cold(bench: Bench) -> dict:
         "debootstrap_and_import": _step(began_debootstrap, t_debian,
                                         "recorded: first file debootstrap wrote in the stand-in's root "
                                         "filesystem, to the stand-in image's commit")
-        if standin else {"seconds": None, "source": "debian:bookworm-slim was pulled, not built: no record"},
+        if standin else {"seconds": None, "source": "debian:trixie-slim was pulled, not built: no record"},
         "python_standin": _step(t_debian, t_python, "recorded: debian image commit to python image commit "
                                                     "(apt-get of python3, pip, venv)"),
         "sandbox_image": _step(t_python, t_sandbox, "recorded: python image commit to sandbox image commit "

@@ -136,7 +136,7 @@ def measure_engine(bench: Bench, cold_save_s: float | None) -> None:
         try:
             box.start()
             code, out = box.exec_root(["docker", "image", "ls", "--format", "{{.Repository}}:{{.Tag}}"])
-            if code != 0 or "python:3.11-slim-bookworm" not in out:
+            if code != 0 or "python:3.13-slim-trixie" not in out:
                 raise RuntimeError(f"the seeded engine does not list the base images:\n{out}")
         finally:
             t_rm = time.monotonic()
@@ -155,7 +155,7 @@ def measure_engine(bench: Bench, cold_save_s: float | None) -> None:
         "engine_and_seed_s", 3, "Nested engine start + seeding the base images", value, "s", f"<= {ENGINE_TARGET_S}",
         measured=(f"median of {runs}: Sandbox(engine=True) as a page with Docker commands gets it: dockerd "
                   f"started inside the sandbox until `docker info` answers, then `docker load` of the "
-                  f"cached seed archive ({seed_mb:.0f} MiB: debian:bookworm-slim, python:3.11-slim-bookworm); "
+                  f"cached seed archive ({seed_mb:.0f} MiB: debian:trixie-slim, python:3.13-slim-trixie); "
                   f"container start and removal are item 2's"),
         why="" if value <= ENGINE_TARGET_S else
         f"engine {stats['engine']['median']:.1f} s + docker load {stats['seed']['median']:.1f} s of {seed_mb:.0f} MiB",

@@ -2,7 +2,7 @@
 
 The handbook's GPU examples run `nvidia/cuda:12.4.1-base-ubuntu22.04`-style containers.
 Neither that image nor a registry is at hand on the machines that test them, so this
-module builds `handbook-cuda:<hash>` from the local `debian:bookworm-slim`: Python 3
+module builds `handbook-cuda:<hash>` from the local `debian:trixie-slim`: Python 3
 (for gpu_check.py), the `reader` user (uid 1000, as in the sandbox, so the image can
 also be a page's sandbox on the GPU machine), NVIDIA's two environment variables, and
 snippets/docker/gpu/gpu_check.py as /usr/local/bin/gpu_check.py.

@@ -1,9 +1,9 @@
 """Provide the images every page needs, without a container registry.
 
-Pages `FROM debian:bookworm-slim` and `FROM python:3.11-slim-bookworm`, and run
+Pages `FROM debian:trixie-slim` and `FROM python:3.13-slim-trixie`, and run
 in the sandbox image built from the top-level Dockerfile. Where no registry
 answers (CI here), the two base images are stand-ins built from Debian packages:
-debootstrap a minimal bookworm and import it, then add Debian's python3 on top.
+debootstrap a minimal trixie (Debian 13) and import it, then add Debian's python3 on top.
 A seed archive (`docker save` of the base images) lets each page's own nested
 engine start with them, since it cannot pull either.
 
@@ -60,10 +60,10 @@ DEFAULT_CA = Path("/etc/ssl/certs/ca-certificates.crt")
 CA_IN_IMAGE = "/usr/local/share/handbook/ca-bundle.crt"
 CA_VARS = ("PIP_CERT", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 
-DEBIAN = "debian:bookworm-slim"
-PYTHON = "python:3.11-slim-bookworm"
+DEBIAN = "debian:trixie-slim"
+PYTHON = "python:3.13-slim-trixie"
 BASES = (DEBIAN, PYTHON)
-SUITE = "bookworm"
+SUITE = "trixie"
 MIRROR = "http://deb.debian.org/debian"
 PATH_ENV = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -406,7 +406,7 @@ def ensure_base_image(client: docker.DockerClient, name: str):
 
 @serialized
 def ensure_base_images() -> dict[str, str]:
-    """Pull or build `debian:bookworm-slim` and `python:3.11-slim-bookworm`: {name: id}."""
+    """Pull or build `debian:trixie-slim` and `python:3.13-slim-trixie`: {name: id}."""
     client = ensure_engine()
     return {name: ensure_base_image(client, name) for name in BASES}
 
@@ -456,6 +456,32 @@ def ensure_sandbox_image() -> str:
     """Build (or reuse) the sandbox image from the top-level Dockerfile; return its tag."""
     ensure_base_images()
     return _sandbox(ensure_engine())
+
+
+# One line per fact, joined by the harness: what the stamps say the reader's machine is.
+ABOUT_SCRIPT = r"""
+. /etc/os-release && echo "$PRETTY_NAME"
+python3 -c 'import platform; print("Python", platform.python_version())'
+git --version | sed 's/^git version/git/'
+make --version | sed -n '1s/^GNU Make/make/p'
+dockerd --version | sed 's/^Docker version \([^,+]*\).*/Docker \1/'
+"""
+
+
+def describe_sandbox(client: docker.DockerClient, image: str) -> str:
+    """The reader's machine in one line, read from the sandbox image itself, for the stamps:
+    "Debian GNU/Linux 13 (trixie), Python 3.13.5, git 2.47.3, make 4.4.1, Docker 26.1.5".
+    Cached per image id, since it costs a container start."""
+    image_ref = client.images.get(image).id
+    path = CACHE_DIR / f"about-{image_ref.split(':')[-1][:16]}.txt"
+    if path.exists():
+        return path.read_text().strip()
+    out = client.containers.run(image, ["sh", "-c", ABOUT_SCRIPT], remove=True, network_mode="none",
+                                labels=labels.for_run(), user="root")
+    about = ", ".join(line for line in out.decode("utf-8", "replace").splitlines() if line.strip())
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    path.write_text(about + "\n")
+    return about
 
 
 # ---------------------------------------------------------------- seed archive

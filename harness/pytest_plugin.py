@@ -79,6 +79,7 @@ def pytest_sessionfinish(session, exitstatus):
         "junit": os.path.relpath(config.option.xmlpath, ROOT),
         "image": Settings.image,
         "image_id": Settings.client.images.get(Settings.image).id,
+        "machine": _machine(),
         "commit": _git("rev-parse", "HEAD"),
         "dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
         "exit_status": int(exitstatus),
@@ -86,6 +87,17 @@ def pytest_sessionfinish(session, exitstatus):
     target = Path(config.option.xmlpath).with_suffix(".run.json")
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(info, indent=2) + "\n")
+
+
+def _machine() -> str:
+    """The reader's machine the pages ran on, as the stamps name it ("" if it cannot be read)."""
+    from .images import describe_sandbox
+
+    try:
+        return describe_sandbox(Settings.client, Settings.image)
+    except Exception as e:  # noqa: BLE001 - the stamps then cite the image alone; say why
+        print(f"\n[handbook] could not read what the sandbox image is: {e}")
+        return ""
 
 
 def _git(*args: str) -> str:

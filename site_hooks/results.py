@@ -54,6 +54,7 @@ class Run:
     finished: datetime.datetime | None = None
     image: str = ""
     image_id: str = ""
+    machine: str = ""  # "Debian GNU/Linux 13 (trixie), Python 3.13.5, ...", read from the image
     commit: str = ""
     dirty: bool = False
     exit_status: int | None = None
@@ -197,6 +198,7 @@ def read_run(report: Path) -> tuple[Run, dict[str, list[Case]]]:
         run.problems.append(f"{_rel(run.record)} has no finish time")
     run.image = str(info.get("image") or "")
     run.image_id = str(info.get("image_id") or "")
+    run.machine = str(info.get("machine") or "")
     run.commit = str(info.get("commit") or "")
     run.dirty = bool(info.get("dirty"))
     run.exit_status = info.get("exit_status")

@@ -44,7 +44,8 @@ def run_line(run: Run, repo_url: str = "") -> str:
         short = run.image_id.split(":", 1)[-1][:12]
         image = f"<code>{_esc(run.image)}</code>" if run.image else ""
         ident = f' (image id <code title="{_esc(run.image_id)}">{_esc(short)}</code>)' if run.image_id else ""
-        bits.append(f"in throwaway containers of {image}{ident}")
+        machine = f"{_esc(run.machine)}: " if run.machine else ""
+        bits.append(f"in throwaway containers of {machine}{image}{ident}")
     if run.commit:
         short = _esc(run.commit[:10])
         ref = f"<code title=\"{_esc(run.commit)}\">{short}</code>"

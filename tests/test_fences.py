@@ -78,8 +78,8 @@ def test_snippets_are_expanded(tmp_path):
 
 
 def test_planner_finds_engine_and_dockerfiles_the_page_never_builds():
-    text = ('```dockerfile title="Dockerfile"\nFROM debian:bookworm-slim\n```\n'
-            '```dockerfile title="other/Dockerfile"\nFROM debian:bookworm-slim\n```\n'
+    text = ('```dockerfile title="Dockerfile"\nFROM debian:trixie-slim\n```\n'
+            '```dockerfile title="other/Dockerfile"\nFROM debian:trixie-slim\n```\n'
             '```console\n$ docker build -t x other\n```\n')
     plan = plan_page(blocks(text), "page.md")
     assert plan.engine
@@ -106,9 +106,9 @@ def test_engine_only_when_the_page_really_runs_docker():
 def test_only_the_base_images_a_page_uses_are_seeded():
     from harness.plan import images_used
 
-    text = '```dockerfile title="Dockerfile"\nFROM --platform=linux/amd64 python:3.11-slim-bookworm AS base\n```\n'
+    text = '```dockerfile title="Dockerfile"\nFROM --platform=linux/amd64 python:3.13-slim-trixie AS base\n```\n'
     plan = plan_page(blocks(text), "page.md")
-    assert images_used(plan, ["debian:bookworm-slim", "python:3.11-slim-bookworm"]) == ["python:3.11-slim-bookworm"]
+    assert images_used(plan, ["debian:trixie-slim", "python:3.13-slim-trixie"]) == ["python:3.13-slim-trixie"]
 
 
 def test_page_options_come_from_one_test_page_comment():

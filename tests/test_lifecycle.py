@@ -60,8 +60,8 @@ def slow_page(tmp_path):
 def test_a_run_with_a_docker_page_leaves_nothing_behind(client, tmp_path):
     run_id = uuid.uuid4().hex[:12]
     page = tmp_path / "docker.md"
-    page.write_text('```dockerfile title="Dockerfile"\nFROM debian:bookworm-slim\nRUN echo built\n```\n'
-                    "```console\n$ docker run --rm debian:bookworm-slim echo nested\nnested\n```\n")
+    page.write_text('```dockerfile title="Dockerfile"\nFROM debian:trixie-slim\nRUN echo built\n```\n'
+                    "```console\n$ docker run --rm debian:trixie-slim echo nested\nnested\n```\n")
     out = run_pages(page, PAGES / "all-pass.md", tmp_path=tmp_path, env={"HANDBOOK_RUN_ID": run_id})
     assert out.code == 0, out.output
     assert ours(client, run_id) == (set(), set(), set())
@@ -86,9 +86,12 @@ def test_after_sigkill_the_next_run_removes_the_leftovers(client, slow_page, tmp
     assert client.containers.get(left[0].id)  # still there: nobody cleaned up
     out = run_pages(PAGES / "all-pass.md", tmp_path=tmp_path)
     assert out.code == 0, out.output
-    assert "left by a killed run" in out.output
+    # Any run that starts sweeps the leftovers of dead runs, and another test's run may start first
+    # (the suite runs on two workers): what must hold is that they are gone after the next run.
     with pytest.raises(docker.errors.NotFound):
         client.containers.get(left[0].id)
+    if "left by a killed run" not in out.output:
+        print("the leftovers were swept by a run that started before this test's run")
 
 
 def test_update_mode_rewrites_expected_output_and_keeps_wildcards(tmp_path):

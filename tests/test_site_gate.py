@@ -270,3 +270,14 @@ def test_publish_only_the_tree_make_site_built(tmp_path, capsys):
     assert gate.publish_check(root) == 1  # HEAD moved: make site again
     gate.mark(root / "site", root)
     assert gate.publish_check(root) == 0
+
+
+def test_the_stamp_names_the_readers_machine_the_run_used(tmp_path):
+    from site_hooks.stamps import run_line
+
+    run = results.Run(report=tmp_path / "r.xml", found=True, image="handbook-sandbox:1", image_id="sha256:ab",
+                      machine="Debian GNU/Linux 13 (trixie), Python 3.13.5, Docker 26.1.5")
+    line = run_line(run)
+    assert "throwaway containers of Debian GNU/Linux 13 (trixie), Python 3.13.5, Docker 26.1.5: " in line
+    assert "<code>handbook-sandbox:1</code>" in line
+    assert "Debian" not in run_line(results.Run(report=tmp_path / "r.xml", found=True, image="x", image_id="y"))

@@ -21,7 +21,14 @@ else
         umount "$d" && mount -t cgroup -o "$opts" cgroup "$d"
     done
 fi
-dockerd >/var/log/dockerd.log 2>&1 &
+# CDI on, so that a GPU page can hand devices to its containers by name
+# (`--device nvidia.com/gpu=all`) once a spec is in /etc/cdi or /var/run/cdi.
+mkdir -p /etc/docker
+[ -s /etc/docker/daemon.json ] || echo '{"features": {"cdi": true}}' > /etc/docker/daemon.json
+# Docker 26 fails to start containers ("failed to disable IPv6 on container's
+# interface eth0") where the sandbox's /proc/sys/net is read-only; this lets
+# them start with IPv6 left as it is.
+DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE=1 dockerd >/var/log/dockerd.log 2>&1 &
 for _ in $(seq 200); do
     docker info >/dev/null 2>&1 && exit 0
     sleep 0.05
