@@ -6,7 +6,8 @@ The pipeline, one module per step:
   plan.py      decide what the page needs (an engine, its base images, builds, make checks)
   sandbox.py   the page's container; shell.py its persistent shell;
                pyblocks.py its persistent Python; gpu.py its GPU container
-  evaluate.py  run one block and compare (matching.py) and report (report.py)
+  evaluate.py  run one block and compare (matching.py, which sees output as
+               terminal.py draws it) and report (report.py)
   sybil_plugin.py / pytest_plugin.py / notebooks.py  wire it into pytest
 
 Around it: engine.py finds or starts Docker, images.py and cuda_image.py build

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import shlex
 import time
 from pathlib import Path, PurePosixPath
@@ -17,7 +18,7 @@ import pytest
 
 from . import gpu, report
 from .matching import matches, normalize, normalize_expected, updated
-from .plan import DOCKER_WORD, Plan, images_used, is_dockerfile, is_makefile, make_targets
+from .plan import DOCKER_WORD, RUNS_MAKE, Plan, images_used, is_dockerfile, is_makefile, make_targets
 from .pyblocks import PrintCheck, PyRunner, PythonGone, print_checks
 from .sandbox import EngineStopped, NetworkUnavailable, Sandbox
 from .shell import ShellGone
@@ -65,6 +66,11 @@ class Page:
         self.examples_seconds = 0.0  # time spent running the page's own content in the sandbox
         self.secrets: dict[str, str] = {}  # value -> name, for values blocks declared with `secrets=`
         self.gpu_page: Page | None = None  # the page's GPU blocks share a CUDA container of their own
+        self.first_failure: int | None = None  # line of the page's first failing block
+        self.failed_setup: int | None = None  # line of a setup block that failed: the page stops there
+        # Makefiles shown whose targets' dry run waits until the page first runs make (or ends):
+        # path in the sandbox -> (block, directory, file name)
+        self.make_checks: dict[str, tuple] = {}
 
     # -- the sandbox -----------------------------------------------------------
     def box(self) -> Sandbox:
@@ -99,9 +105,13 @@ class Page:
         return seed_archive(names)
 
     def finish(self) -> list[str]:
-        """Teardown blocks, then remove everything; returns teardown failures."""
+        """Checks left for the page's end, teardown blocks, then remove everything; returns failures."""
         problems = []
         try:
+            if self.sandbox is not None and not self.shell_gone and self.make_checks:
+                problem = _pending_make_checks(self, "at the end of the page, which never runs make")
+                if problem:
+                    problems.append(self.redact(problem))
             if self.sandbox is not None and not self.shell_gone:
                 for block in self.plan.teardown:
                     problem = run_block(self, block)  # redacted already
@@ -146,6 +156,28 @@ def write_timings(name: str, began: float, box: dict, removal: float, examples: 
     target = Path(Settings.timings_dir) / (name.replace("/", "__") + ".json")
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(record, indent=1))
+
+
+def evaluate(page: Page, block) -> str:
+    """A block as the page's test sees it, in the context of the blocks before it.
+
+    After a failed setup block the page stops: what follows depends on it. A
+    failure after an earlier one says so, since it may only be a consequence.
+    """
+    if page.failed_setup is not None and "skip" not in block.options:
+        return f"{page.where(block.line)}: not run: the setup block at line {page.failed_setup} failed"
+    problem = run_block(page, block)
+    if not problem:
+        return ""
+    if block.options.get("setup"):
+        page.failed_setup = block.line
+        problem += "\n  this setup block failed, so the page stops here: its later blocks are not run"
+    if page.first_failure is None:
+        page.first_failure = block.line
+    else:
+        problem += (f"\n  note: an earlier block on this page failed, at line {page.first_failure}; "
+                    "this failure may be a consequence of that one")
+    return problem
 
 
 def run_block(page: Page, block) -> str:
@@ -261,22 +293,32 @@ def _run(page: Page, command: str, timeout: float):
     return result
 
 
+def _loose(page: Page, block) -> bool:
+    """Whether runs of spaces and blank lines are ignored (`whitespace=loose`, block or page)."""
+    return block.options.get("whitespace", page.plan.options.get("whitespace", "exact")) == "loose"
+
+
 def _console(page: Page, block) -> str:
     commands = page.plan.commands[block.start]
     expected_exit = block.options.get("exit", 0)
     deadline = _timeout(page, block)
+    loose = _loose(page, block)
     failures = []
     for n, cmd in enumerate(commands):
         where = page.where(cmd.line)
         last = n == len(commands) - 1
         want = expected_exit if last else 0
+        if page.make_checks and RUNS_MAKE.search(cmd.text):
+            checked = _pending_make_checks(page, f"before the page first runs make, at line {cmd.line}")
+            if checked:
+                failures.append(checked)
         result = _run(page, cmd.text, deadline)
         deadline = max(1.0, deadline - result.seconds)
         actual = normalize(result.output)
         expected = normalize_expected(cmd.expected)
         note = _stopped_note(page, result)
         if Settings.update and not (result.timed_out or result.gone):
-            new = updated(expected, actual)
+            new = updated(expected, actual, loose)
             if new != expected:
                 first = cmd.expected_lines[0] if cmd.expected_lines else cmd.end_line + 1
                 last_line = cmd.expected_lines[-1] if cmd.expected_lines else cmd.end_line
@@ -284,12 +326,14 @@ def _console(page: Page, block) -> str:
                 expected = new
         if note or result.status != want:
             what = "command did not finish" if note else "unexpected exit status"
+            # with the diff too (when the command finished): one run shows all that is wrong
             failures.append(report.failure(where, what, command=cmd.text, status=result.status,
-                                           expected_status=want, output=result.output, note=note))
+                                           expected_status=want, output=result.output, note=note,
+                                           expected=None if note else expected, actual=actual, loose=loose))
             break
-        if not matches(expected, actual):
+        if not matches(expected, actual, loose):
             failures.append(report.failure(where, "output differs from the page", command=cmd.text,
-                                           expected=expected, actual=actual))
+                                           expected=expected, actual=actual, loose=loose))
             if not Settings.update:
                 break
     return "\n\n".join(failures)
@@ -299,13 +343,17 @@ def _script(page: Page, block) -> str:
     page.counter += 1
     path = f"{SCRIPTS_DIR}/block-{page.counter}.sh"
     page.box().write_file(path, block.body.encode())
+    checked = ""
+    if page.make_checks and RUNS_MAKE.search(block.body):
+        checked = _pending_make_checks(page, f"before the page first runs make, in the block at line {block.line}")
     result = _run(page, f"source {path}", _timeout(page, block))
     want = block.options.get("exit", 0)
     note = _stopped_note(page, result)
     if note or result.status != want:
-        return report.failure(page.where(block.line), "script failed", command=f"(the {block.lang} block)",
-                              status=result.status, expected_status=want, output=result.output, note=note)
-    return ""
+        failed = report.failure(page.where(block.line), "script failed", command=f"(the {block.lang} block)",
+                                status=result.status, expected_status=want, output=result.output, note=note)
+        return f"{checked}\n\n{failed}" if checked else failed
+    return checked
 
 
 def _cwd(page: Page) -> str:
@@ -345,20 +393,59 @@ def _expect_broken(block, where: str, what: str, result) -> str:
     return ""
 
 
+NO_TARGETS = "*** No targets."
+PARSE_ERROR = re.compile(r"^[^\s:][^:]*:\d+: \*\*\* ", re.M)  # make's "Makefile:3: *** missing separator.  Stop."
+
+
 def _check_makefile(page: Page, block, where: str, directory: str, name: str) -> str:
-    targets = list(block.options.get("targets", ())) or make_targets(block.body)
-    if not targets:
-        targets = [""]  # the default goal
-    for target in targets:
-        cmd = f"(cd {shlex.quote(directory)} && make -n -f {shlex.quote(name)} {shlex.quote(target) if target else ''}) 2>&1"
-        result = _run(page, cmd, _timeout(page, block))
-        shown = f"make -n -f {name} {target}".strip()
-        if "broken" in block.options:
-            return _expect_broken(block, where, f"{name}", result)
-        if result.status != 0:
-            return report.failure(where, f"Makefile check failed for target {target or '(default)'}",
-                                  command=shown, status=result.status, expected_status=0, output=result.output)
+    """A Makefile shown: it must parse now; its targets' dry run waits for the files the page makes.
+
+    A page often shows its Makefile, then creates the data its rules read,
+    then runs make. So only what cannot change later is checked here, that
+    make can read the file (no "missing separator"); `make -n` of every
+    target runs before the page first runs make, or at the page's end.
+    A `broken` Makefile is checked whole, here, as before.
+    """
+    path = str(PurePosixPath(directory) / name)
+    page.make_checks.pop(path, None)  # a rewritten Makefile: the earlier content is no longer there to check
+    if "broken" in block.options:
+        targets = list(block.options.get("targets", ())) or make_targets(block.body) or [""]
+        result = _run(page, _make_dry_run(directory, name, targets[0]), _timeout(page, block))
+        return _expect_broken(block, where, name, result)
+    # a goal of the harness's own, defined on the command line: nothing of the file's is built,
+    # so a missing source file is no error, and a file of variables only has a goal
+    probe = (f"(cd {shlex.quote(directory)} && make -n -f {shlex.quote(name)} "
+             "--eval='.hb-parse-check: ; @:' .hb-parse-check) 2>&1")
+    result = _run(page, probe, _timeout(page, block))
+    if result.status != 0 and (PARSE_ERROR.search(result.output) or "No rule to make target" not in result.output):
+        return report.failure(where, "Makefile does not parse", command=f"make -n -f {name}",
+                              status=result.status, expected_status=0, output=result.output,
+                              note=_stopped_note(page, result))
+    page.make_checks[path] = (block, directory, name)
     return ""
+
+
+def _make_dry_run(directory: str, name: str, target: str) -> str:
+    goal = shlex.quote(target) if target else ""
+    return f"(cd {shlex.quote(directory)} && make -n -f {shlex.quote(name)} {goal}) 2>&1"
+
+
+def _pending_make_checks(page: Page, when: str) -> str:
+    """Dry-run the targets of the Makefiles shown so far (`targets=`, or all); each once."""
+    failures = []
+    pending, page.make_checks = page.make_checks, {}
+    for block, directory, name in pending.values():
+        targets = list(block.options.get("targets", ())) or make_targets(block.body) or [""]
+        for target in targets:
+            result = _run(page, _make_dry_run(directory, name, target), _timeout(page, block))
+            if result.status != 0 and not (target == "" and NO_TARGETS in result.output):
+                # (a file of variables only, or of pattern rules only, has no default goal to check)
+                failures.append(report.failure(
+                    page.where(block.line), f"Makefile check failed for target {target or '(default)'} ({when})",
+                    command=f"make -n -f {name} {target}".strip(), status=result.status, expected_status=0,
+                    output=result.output, note=_stopped_note(page, result)))
+                break
+    return "\n\n".join(failures)
 
 
 def _build_dockerfile(page: Page, block, where: str, directory: str, name: str) -> str:
@@ -418,17 +505,18 @@ def _compare_prints(page: Page, block, owner: dict[int, int], checks: list[Print
     problems = []
     checked = set()
     code_lines = block.body.split("\n")
+    loose = _loose(page, block)
     for check in checks:
         checked.add(check.statement_line)
         actual = normalize("\n".join(printed.get(check.statement_line, [])))
         expected = normalize_expected(check.expected)
-        if not matches(expected, actual):
+        if not matches(expected, actual, loose):
             first, last = (block.body_lines[i - 1] for i in (check.expected_lines[0], check.expected_lines[-1]))
             if Settings.update and first and last:
                 margin = code_lines[check.expected_lines[0] - 1].split("#>")[0]
-                page.updates.append((first, last, _print_lines(updated(expected, actual), margin), block.indent))
+                page.updates.append((first, last, _print_lines(updated(expected, actual, loose), margin), block.indent))
             problems.append(report.failure(page.where(first or block.line), "printed output differs from the "
-                                           "`#>` lines", expected=expected, actual=actual))
+                                           "`#>` lines", expected=expected, actual=actual, loose=loose))
     for stmt, lines in printed.items():
         if stmt not in checked and any(l.strip() for l in lines):
             line = block.body_lines[stmt - 1] if 0 < stmt <= len(block.body_lines) else block.line

@@ -39,6 +39,15 @@ def _words(v: str) -> tuple[str, ...]:
     return words
 
 
+WHITESPACE = ("exact", "loose")
+
+
+def _whitespace(v: str) -> str:
+    if v not in WHITESPACE:
+        raise ValueError("must be `loose` (runs of spaces count as one, blank lines are ignored) or `exact`")
+    return v
+
+
 FLAG = object()
 
 # name -> converter for `name=value`, or FLAG for a bare word
@@ -56,6 +65,7 @@ SPEC = {
     "broken": _text,
     "raises": _text,
     "secrets": _words,
+    "whitespace": _whitespace,
 }
 
 
@@ -64,6 +74,7 @@ SPEC = {
 # the same name exists; the others configure the page's sandbox.
 PAGE_SPEC: dict = {
     "timeout": _seconds,
+    "whitespace": _whitespace,
 }
 
 

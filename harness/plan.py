@@ -16,6 +16,8 @@ from .fences import Block
 
 DOCKER_WORD = re.compile(r"(?:^|[\s;&|(`$])(?:sudo\s+)?(?:docker|docker-compose)(?:\s|$)", re.M)
 BUILDS = re.compile(r"\b(?:docker\s+(?:image\s+)?build|docker\s+compose\s+(?:build|up)|docker-compose\s+(?:build|up))\b")
+# `make` where a command starts (not `apt install make`): the page runs make here
+RUNS_MAKE = re.compile(r"(?:^|[;&|(`]|\$\()\s*(?:sudo\s+)?(?:\w+=\S*\s+)*make(?:\s|$)", re.M)
 TARGET = re.compile(r"^(?P<names>[A-Za-z0-9_./%$(){}-][^:=#\t]*?)\s*::?(?!=)(?P<rest>.*)$")
 
 

@@ -5,13 +5,16 @@ against actual output, and the tail of what the command printed.
 """
 from __future__ import annotations
 
-from .matching import diff
+import signal
+
+from .matching import diff, matches
+from .terminal import render, show_tabs
 
 TAIL_LINES = 25
 
 
 def tail(text: str, n: int = TAIL_LINES) -> str:
-    lines = text.rstrip("\n").split("\n")
+    lines = [show_tabs(l.rstrip()) for l in render(text.rstrip("\n"))]
     cut = lines[-n:]
     prefix = [f"[... {len(lines) - n} earlier lines]"] if len(lines) > n else []
     return "\n".join("    " + l for l in prefix + cut)
@@ -19,7 +22,12 @@ def tail(text: str, n: int = TAIL_LINES) -> str:
 
 def failure(where: str, what: str, *, command: str | None = None, status=None, expected_status=None,
             expected: list[str] | None = None, actual: list[str] | None = None, output: str = "",
-            note: str = "") -> str:
+            note: str = "", loose: bool = False) -> str:
+    """The failure message; with expected and actual output, a diff whenever they differ.
+
+    A wrong exit status comes with the diff too, so that one run shows all
+    that is wrong with a command.
+    """
     parts = [f"{where}: {what}"]
     if command is not None:
         shown = command.replace("\n", "\n  > ")
@@ -28,8 +36,8 @@ def failure(where: str, what: str, *, command: str | None = None, status=None, e
         st = "none (stopped)" if status is None else str(status) + _meaning(status)
         exp = f" (expected {expected_status})" if expected_status is not None else ""
         parts.append(f"  exit status: {st}{exp}")
-    if expected is not None and actual is not None:
-        parts.append("  output differs:\n" + "\n".join("    " + l for l in diff(expected, actual).split("\n")))
+    if expected is not None and actual is not None and not matches(expected, actual, loose):
+        parts.append("  output differs:\n" + "\n".join("    " + l for l in diff(expected, actual, loose).split("\n")))
     elif output.strip():
         parts.append("  output (last lines):\n" + tail(output))
     hint = _network_hint(output) if status not in (None, 0) else ""
@@ -39,14 +47,26 @@ def failure(where: str, what: str, *, command: str | None = None, status=None, e
     return "\n".join(parts)
 
 
+# Signals that end processes in a sandbox (a crash, the memory limit, `kill`, `timeout`) and that
+# programs hardly ever choose as exit statuses of their own. Bash reports a process killed by
+# signal N as status 128+N, but a program may also exit with any such status itself (`git config
+# -h` exits 129, ssh 255), and the page's shell, without job control, does not say which it was.
+# So a status is explained as a signal only for these, and then only as "probably".
+LIKELY_SIGNALS = {signal.SIGINT, signal.SIGQUIT, signal.SIGILL, signal.SIGABRT, signal.SIGBUS,
+                  signal.SIGFPE, signal.SIGKILL, signal.SIGSEGV, signal.SIGPIPE, signal.SIGTERM}
+
+
 def _meaning(status: int) -> str:
-    if status == 137:
-        return " (killed by SIGKILL: the sandbox's memory limit is the usual cause)"
     if status == 127:
         return " (command not found)"
-    if status > 128:
-        return f" (killed by signal {status - 128})"
-    return ""
+    if status == 126:
+        return " (found but not executable)"
+    if status <= 128 or status - 128 not in {s.value for s in LIKELY_SIGNALS}:
+        return ""
+    sig = signal.Signals(status - 128)
+    cause = {signal.SIGKILL: "; the sandbox's memory limit is the usual cause",
+             signal.SIGINT: " (Ctrl-C)"}.get(sig, "")
+    return f" (128+{sig.value}: probably killed by signal {sig.value}, {sig.name}{cause})"
 
 
 OFFLINE_SIGNS = ("Could not resolve host", "Temporary failure in name resolution", "Network is unreachable",

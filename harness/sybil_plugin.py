@@ -11,7 +11,7 @@ from pathlib import Path
 from sybil import Document, Region, Sybil
 
 from .errors import PageError
-from .evaluate import Page, Settings, page_name, run_block
+from .evaluate import Page, Settings, evaluate, page_name
 from .loader import decode, plan_text
 
 PAGE_KEY = "__handbook_page__"
@@ -60,7 +60,7 @@ def _offset_of_line(text: str, line: int) -> int:
 
 def _evaluate(example) -> str:
     page: Page = example.namespace[PAGE_KEY]
-    return run_block(page, example.parsed)
+    return evaluate(page, example.parsed)
 
 
 def _teardown(namespace: dict) -> None:
@@ -68,7 +68,7 @@ def _teardown(namespace: dict) -> None:
     if page is not None:
         problems = page.finish()
         if problems:
-            raise AssertionError("teardown block failed:\n" + "\n\n".join(problems))
+            raise AssertionError("at the end of the page:\n" + "\n\n".join(problems))
 
 
 def make_sybil() -> Sybil:

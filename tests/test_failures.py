@@ -7,7 +7,7 @@ pytestmark = pytest.mark.docker
 
 CASES = [
     ("wrong-output.md", 4, ["output differs from the page", "-the wrong answer", "+the right answer"]),
-    ("makefile-spaces.md", 3, ["Makefile check failed for target all", "missing separator"]),
+    ("makefile-spaces.md", 3, ["Makefile does not parse", "missing separator"]),
     ("dockerfile-broken.md", 3, ["Dockerfile does not build", "this-command-does-not-exist"]),
     ("nonzero-exit.md", 6, ["unexpected exit status", "$ cat no-such-file", "exit status: 1 (expected 0)",
                             "No such file or directory"]),

@@ -130,3 +130,26 @@ def test_bad_page_options_name_the_page_and_line(text, line, message):
     with pytest.raises(PageError) as err:
         plan_text(text, "page.md", [])
     assert err.value.line == line and message in str(err.value)
+
+
+def test_whitespace_is_a_block_option_and_a_page_option():
+    from harness.loader import plan_text
+
+    text = ("<!-- test-page: whitespace=loose -->\n\n<!-- test: whitespace=exact -->\n"
+            "```console\n$ echo hi\nhi\n```\n")
+    plan = plan_text(text, "page.md", [])
+    assert plan.options == {"whitespace": "loose"}
+    assert plan.blocks[0].options == {"whitespace": "exact"}
+    with pytest.raises(PageError) as err:
+        plan_text("<!-- test: whitespace=tight -->\n```console\n$ true\n```\n", "page.md", [])
+    assert err.value.line == 1 and "bad value 'tight' for option 'whitespace'" in str(err.value)
+
+
+def test_a_command_runs_make_only_where_a_command_starts():
+    from harness.plan import RUNS_MAKE
+
+    for runs in ("make", "make -s out.txt", "cd data && make", "sudo make install", "X=1 make all",
+                 "echo hi; make"):
+        assert RUNS_MAKE.search(runs), runs
+    for not_make in ("apt-get install -y make", "cmake ..", "echo make", "makefile-lint", "make-report.sh"):
+        assert not RUNS_MAKE.search(not_make), not_make

@@ -1,0 +1,55 @@
+"""Conventions of published lessons, and verdicts a reader can trust (issue 11), on real pages."""
+import pytest
+
+from pagerun import PAGES, run_pages
+
+pytestmark = pytest.mark.docker
+
+
+def test_makefile_before_its_data_tabs_and_loose_whitespace_pass(tmp_path):
+    out = run_pages(PAGES / "conventions-pass.md", tmp_path=tmp_path)
+    assert out.code == 0, out.output
+    assert "5 passed" in out.output, out.output
+
+
+def test_a_makefile_target_is_dry_run_before_the_page_first_runs_make(tmp_path):
+    out = run_pages(PAGES / "makefile-missing-source.md", tmp_path=tmp_path)
+    assert out.code == 1, out.output
+    assert ("tests/pages/makefile-missing-source.md:3: Makefile check failed for target out.txt "
+            "(before the page first runs make, at line 11)") in out.output, out.output
+    assert "No rule to make target 'in.txt'" in out.output
+
+
+def test_a_makefile_the_page_never_runs_is_dry_run_at_the_end_of_the_page(tmp_path):
+    out = run_pages(PAGES / "makefile-never-made.md", tmp_path=tmp_path)
+    assert out.code == 1, out.output
+    assert ("tests/pages/makefile-never-made.md:3: Makefile check failed for target report.txt "
+            "(at the end of the page, which never runs make)") in out.output, out.output
+
+
+def test_exit_statuses_earlier_failures_diffs_and_terminal_output(tmp_path):
+    out = run_pages(PAGES / "exit-status-meaning.md", tmp_path=tmp_path)
+    assert out.code == 1, out.output
+    text = out.output
+    first, kill, wrong, drawn = (text.split(f"tests/pages/exit-status-meaning.md:{n}: ")[1].split("___")[0]
+                                 for n in (4, 8, 12, 17))
+    # a program's own status above 128 is not blamed on a signal; a real signal still says so
+    assert "exit status: 129 (expected 0)" in first and "signal" not in first, first
+    assert "exit status: 137 (128+9: probably killed by signal 9, SIGKILL" in kill, kill
+    # every failure after the first points at it
+    assert "earlier block" not in first
+    for later in (kill, wrong, drawn):
+        assert "an earlier block on this page failed, at line 3" in later, later
+    # a wrong exit status comes with the output diff
+    assert "exit status: 3 (expected 0)" in wrong and "-missing\n    +found" in wrong, wrong
+    # what the terminal showed, not the bytes that drew it
+    shown = drawn.split("output differs:")[1]
+    assert "-built!\n    +built" in shown and "step" not in shown and "\x1b" not in shown, drawn
+    assert "4 failed" in text
+
+
+def test_a_failed_setup_block_stops_the_page(tmp_path):
+    out = run_pages(PAGES / "setup-fails.md", tmp_path=tmp_path)
+    assert out.code == 1, out.output
+    assert "this setup block failed, so the page stops here" in out.output, out.output
+    assert "tests/pages/setup-fails.md:9: not run: the setup block at line 4 failed" in out.output, out.output
