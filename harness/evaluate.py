@@ -16,9 +16,9 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from . import gpu, report
+from . import cdi, gpu, report
 from .matching import matches, normalize, normalize_expected, updated
-from .plan import DOCKER_WORD, RUNS_MAKE, Plan, images_used, is_dockerfile, is_makefile, make_targets
+from .plan import DOCKER_WORD, GPUS_FLAG, RUNS_MAKE, Plan, images_used, is_dockerfile, is_makefile, make_targets
 from .pyblocks import PrintCheck, PyRunner, PythonGone, print_checks
 from .sandbox import EngineStopped, NetworkUnavailable, Sandbox
 from .shell import ShellGone
@@ -71,14 +71,20 @@ class Page:
         # Makefiles shown whose targets' dry run waits until the page first runs make (or ends):
         # path in the sandbox -> (block, directory, file name)
         self.make_checks: dict[str, tuple] = {}
+        self.gpu_in_sandbox = False  # the page's sandbox holds the GPU, for its own engine (CDI)
 
     # -- the sandbox -----------------------------------------------------------
     def box(self) -> Sandbox:
         if self.broken:
             raise SandboxFailed(f"not run: {self.broken}")
         if self.sandbox is None:
+            access = gpu.probe(Settings.client) if self.plan.gpu_engine else None
+            given = access is not None and access.usable
             box = Sandbox(Settings.client, Settings.image, self.name, engine=self.plan.engine,
-                          seed=self._seed() if self.plan.engine else None)
+                          seed=self._seed() if self.plan.engine else None,
+                          create=access.create if given else None,
+                          before_engine=_write_cdi_spec if given else None)
+            self.gpu_in_sandbox = given
             try:
                 box.start()
             except Exception as e:  # noqa: BLE001 - any failure here ends the page, with its reason
@@ -214,8 +220,12 @@ def _run_block(page: Page, block) -> str:
         if not access.usable:
             pytest.skip(f"{where}: GPU block skipped: {access.reason}")
     try:
-        if access is not None:
+        if access is not None and not (page.plan.gpu_engine or _drives_docker(page, block)):
             return _in_gpu_container(page, block, access)
+        if access is not None:
+            problem = _gpu_in_sandbox(page, block)
+            if problem:
+                return problem
         if "image" in opts:
             return _in_own_container(page, block)
         page.box().set_online(bool(opts.get("network")))
@@ -552,12 +562,48 @@ def _in_own_container(page: Page, block, image: str | None = None, create: dict 
         other.finish()
 
 
+def _write_cdi_spec(box: Sandbox) -> None:
+    """Before the page's engine starts: the CDI spec for the GPU its sandbox was given."""
+    code, out = box.exec_root(["sh", "-c", cdi.DISCOVER])
+    found = cdi.Found.parse(out)
+    if not found.nodes:
+        raise RuntimeError(f"the sandbox was given the GPU, but holds no /dev/nvidia* nodes:\n{out}")
+    code, out = box.exec_root(["sh", "-c", cdi.write_command(found)])
+    if code != 0:
+        raise RuntimeError(f"could not write the CDI spec {cdi.SPEC_PATH}:\n{out}")
+
+
+def _typed(page: Page, block) -> str:
+    """What the reader types in a console or bash block: its commands, not their output."""
+    if block.kind == "console":
+        return "\n".join(c.text for c in page.plan.commands.get(block.start, []))
+    return block.body if block.kind == "bash" else ""
+
+
+def _drives_docker(page: Page, block) -> bool:
+    return bool(DOCKER_WORD.search(_typed(page, block)))
+
+
+def _gpu_in_sandbox(page: Page, block) -> str:
+    """On a page whose GPU blocks drive its own engine, every GPU block runs in the page's sandbox,
+    which holds the GPU and a CDI spec for it: `docker run --device nvidia.com/gpu=all` works there
+    as on a reader's machine, and the files the page writes are where its `docker build` looks."""
+    where = page.where(block.line)
+    if GPUS_FLAG.search(_typed(page, block)):
+        if not gpu.host_has_toolkit():
+            pytest.skip(f"{where}: GPU block skipped: `docker run --gpus` needs the NVIDIA Container Toolkit "
+                        "in the page's engine, and this host has none to hand it; the page's engine gets "
+                        "the GPU through CDI only (`--device nvidia.com/gpu=all`)")
+        pytest.skip(f"{where}: GPU block skipped: handing the host's NVIDIA Container Toolkit to a page's "
+                    "engine (for `--gpus`) is not built yet; only CDI (`--device nvidia.com/gpu=all`) is")
+    page.box()
+    if not page.gpu_in_sandbox:
+        return f"{where}: the page's sandbox was not given the GPU, so its engine cannot pass it on"
+    return ""
+
+
 def _in_gpu_container(page: Page, block, access) -> str:
     """GPU blocks run, in order, in one CUDA container per page that has the GPU."""
-    if block.kind in ("console", "bash") and DOCKER_WORD.search(block.body):
-        pytest.skip(f"{page.where(block.line)}: GPU block skipped: it drives Docker with the GPU (`--gpus`), "
-                    "which needs the NVIDIA Container Toolkit inside the page's own Docker engine; the harness "
-                    "gives the GPU to containers it starts itself, not to a nested engine")
     if page.gpu_page is None:
         image = block.options.get("image") or os.environ.get("HANDBOOK_CUDA_IMAGE")
         if not image:

@@ -6,7 +6,13 @@ nodes, or no way to hand the GPU to a container. The container gets the GPU
 from the NVIDIA container toolkit when the engine has it (`--gpus all`, a
 DeviceRequest in the SDK); otherwise the harness does what the toolkit would
 do: it passes the device nodes and mounts the host driver's libraries and
-`nvidia-smi` read-only. The driver side always comes from the host.
+`nvidia-smi` read-only. The driver side always comes from the host. A page
+whose GPU blocks drive its own Docker engine gets the GPU in its sandbox, and
+harness/cdi.py hands it on to that engine's containers.
+
+HANDBOOK_GPU_HOST_ROOT (default `/`) is where the probe looks for the device
+nodes (`dev/nvidia*`) and, when it is not `/`, the driver's libraries
+(`usr/lib/x86_64-linux-gnu/`): the tests point it at a fake GPU.
 """
 from __future__ import annotations
 
@@ -32,7 +38,26 @@ class Access:
     create: dict = field(default_factory=dict)  # extra arguments for containers.create
 
 
+HOST_ROOT_ENV = "HANDBOOK_GPU_HOST_ROOT"
+# What `docker run --gpus` needs on the engine's side: the toolkit's hook and CLI.
+TOOLKIT_PROGRAMS = ("nvidia-container-runtime-hook", "nvidia-container-cli")
+
+
+def _host_root() -> str:
+    return os.environ.get(HOST_ROOT_ENV) or "/"
+
+
+def host_has_toolkit() -> bool:
+    """Whether this host has the NVIDIA Container Toolkit that `--gpus` needs in an engine."""
+    return all(shutil.which(name) for name in TOOLKIT_PROGRAMS)
+
+
 def _driver_libs() -> dict[str, str]:
+    root = _host_root()
+    if root != "/":
+        lib_dir = os.path.join(root, "usr/lib/x86_64-linux-gnu")
+        return {n: os.path.realpath(os.path.join(lib_dir, n)) for n in DRIVER_LIBS
+                if os.path.isfile(os.path.join(lib_dir, n))}
     try:
         out = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True, timeout=20).stdout
     except (OSError, subprocess.TimeoutExpired):
@@ -76,7 +101,8 @@ def probe(client=None) -> Access:
     if client is not None and _engine_has_toolkit(client):
         request = docker.types.DeviceRequest(count=-1, capabilities=[["gpu"]])
         return Access(True, found, "toolkit", {"device_requests": [request]})
-    nodes = [p for p in sorted(glob.glob("/dev/nvidia*")) if not os.path.isdir(p)]
+    dev = os.path.join(_host_root(), "dev")
+    nodes = [p for p in sorted(glob.glob(os.path.join(dev, "nvidia*"))) if not os.path.isdir(p)]
     if not nodes:
         return Access(False, "nvidia-smi works but there are no /dev/nvidia* device nodes to give a container")
     libs = _driver_libs()
@@ -88,7 +114,7 @@ def probe(client=None) -> Access:
     smi = shutil.which("nvidia-smi") or "nvidia-smi"  # _host() found it on PATH a moment ago
     volumes[os.path.realpath(smi)] = {"bind": "/usr/bin/nvidia-smi", "mode": "ro"}
     create = {
-        "devices": [f"{n}:{n}:rwm" for n in nodes],
+        "devices": [f"{n}:/dev/{os.path.basename(n)}:rwm" for n in nodes],
         "volumes": volumes,
         "environment": {"LD_LIBRARY_PATH": LIB_DIR_IN_CONTAINER, "NVIDIA_VISIBLE_DEVICES": "all"},
     }

@@ -18,6 +18,7 @@ DOCKER_WORD = re.compile(r"(?:^|[\s;&|(`$])(?:sudo\s+)?(?:docker|docker-compose)
 BUILDS = re.compile(r"\b(?:docker\s+(?:image\s+)?build|docker\s+compose\s+(?:build|up)|docker-compose\s+(?:build|up))\b")
 # `make` where a command starts (not `apt install make`): the page runs make here
 RUNS_MAKE = re.compile(r"(?:^|[;&|(`]|\$\()\s*(?:sudo\s+)?(?:\w+=\S*\s+)*make(?:\s|$)", re.M)
+GPUS_FLAG = re.compile(r"\s--gpus(?:[\s=]|$)")  # `docker run --gpus`: needs the toolkit in the engine
 TARGET = re.compile(r"^(?P<names>[A-Za-z0-9_./%$(){}-][^:=#\t]*?)\s*::?(?!=)(?P<rest>.*)$")
 
 
@@ -59,6 +60,7 @@ class Plan:
     commands: dict[int, list] = field(default_factory=dict)  # console block start -> its commands
     teardown: list[Block] = field(default_factory=list)
     options: dict = field(default_factory=dict)  # the page's own options (`<!-- test-page: ... -->`)
+    gpu_engine: bool = False  # GPU blocks drive the page's own engine: its sandbox gets the GPU
 
 
 def plan_page(blocks: list[Block], path: str, options: dict | None = None) -> Plan:
@@ -75,6 +77,8 @@ def plan_page(blocks: list[Block], path: str, options: dict | None = None) -> Pl
     for i, b in enumerate(plan.blocks):
         if b.start in typed and DOCKER_WORD.search(typed[b.start]):
             plan.engine = True
+            if b.options.get("gpu") and not GPUS_FLAG.search(typed[b.start]):
+                plan.gpu_engine = True
         if b.kind == "file":
             title = str(PurePosixPath(b.title))
             if is_dockerfile(title):

@@ -13,6 +13,7 @@ import io
 import os
 import tarfile
 import time
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 import docker
@@ -73,7 +74,8 @@ def run_network(client: docker.DockerClient) -> docker.models.networks.Network:
 
 class Sandbox:
     def __init__(self, client: docker.DockerClient, image: str, page: str, *, engine: bool = False,
-                 seed: Path | None = None, create: dict | None = None, reader: bool = True):
+                 seed: Path | None = None, create: dict | None = None, reader: bool = True,
+                 before_engine: Callable[[Sandbox], None] | None = None):
         self.client = client
         self.image = image
         self.page = page
@@ -81,6 +83,7 @@ class Sandbox:
         self.seed = seed
         self.create = dict(create or {})  # extra create arguments, e.g. the GPU's devices
         self.reader = reader  # False for other images: use their own user and working directory
+        self.before_engine = before_engine  # e.g. write the CDI spec the engine reads when it starts
         self.container = None
         self.volume = None
         self._shell: Shell | None = None
@@ -116,6 +119,8 @@ class Sandbox:
         self.timings["container"] = time.monotonic() - t0
         if self.engine:
             t1 = time.monotonic()
+            if self.before_engine is not None:
+                self.before_engine(self)
             self._start_engine()
             self.timings["engine"] = time.monotonic() - t1 - self.timings.get("seed", 0.0)
 
