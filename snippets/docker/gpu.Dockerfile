@@ -1,4 +1,4 @@
-FROM python:3.11-slim-bookworm
+FROM python:3.13-slim-trixie
 # The torch wheel on PyPI bundles the CUDA runtime libraries it needs.
 # The driver is NOT in the image: it comes from the host at `docker run --gpus`.
 RUN pip install --no-cache-dir torch==2.5.1

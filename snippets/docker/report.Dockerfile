@@ -1,3 +1,3 @@
-FROM python:3.11-slim-bookworm
+FROM python:3.13-slim-trixie
 COPY report.py /app/report.py
 CMD ["python", "/app/report.py"]

@@ -1,4 +1,4 @@
-FROM debian:bookworm-slim
+FROM debian:trixie-slim
 # The secret is a file at /run/secrets/pip_token, during this RUN only.
 # A real build would use it here, for example:
 #   PIP_INDEX_URL="https://__token__:$(cat /run/secrets/pip_token)@pypi.example.com/simple" \
