@@ -10,6 +10,7 @@ import uuid
 import docker
 import pytest
 
+from hostcheck import has_bridge
 from pagerun import PAGES, ROOT, run_pages
 
 pytestmark = pytest.mark.docker
@@ -122,8 +123,10 @@ def own_engine(tmp_path):
     root = Path("/tmp") / f"hb-engine-{uuid.uuid4().hex[:8]}"  # short: socket paths are limited
     root.mkdir()
     sock = root / "docker.sock"
+    # `unshare --net`: a dockerd started with --bridge=none deletes any `docker0` it finds in its
+    # network namespace, and in the host's that is the contributor's engine's default bridge.
     daemon = subprocess.Popen(
-        ["dockerd", "-H", f"unix://{sock}", "--data-root", str(root / "data"), "--exec-root", str(root / "exec"),
+        ["unshare", "--net", "dockerd", "-H", f"unix://{sock}", "--data-root", str(root / "data"), "--exec-root", str(root / "exec"),
          "--pidfile", str(root / "dockerd.pid"), "--bridge=none", "--iptables=false", "--ip-masq=false"],
         stdout=open(root / "dockerd.log", "wb"), stderr=subprocess.STDOUT, start_new_session=True)
     try:
@@ -147,17 +150,20 @@ def own_engine(tmp_path):
 
 
 def _reap(root: Path) -> None:
-    """What a killed engine leaves: its shims, their containers' processes, and its mounts."""
+    """What a killed engine leaves: its shims, their containers' processes, and its mounts.
+
+    Only this engine's: its processes name `root` on their command line, and its containers
+    are the ones in its data root; the host engine's containers are never touched.
+    """
     for shim in subprocess.run(["pgrep", "-f", str(root)], capture_output=True, text=True).stdout.split():
         if int(shim) != os.getpid():
             subprocess.run(["kill", "-9", shim], check=False)
-    for procs in Path("/sys/fs/cgroup/pids/docker").glob("*/cgroup.procs"):
-        for pid in procs.read_text().split():
-            try:
-                if str(root) in os.readlink(f"/proc/{pid}/root") or "hb-engine" in Path(f"/proc/{pid}/mountinfo").read_text():
-                    subprocess.run(["kill", "-9", pid], check=False)
-            except OSError:
-                pass
+    ids = [d.name for d in (root / "data" / "containers").glob("*") if len(d.name) == 64]
+    for cid in ids:
+        cgroups = [*Path("/sys/fs/cgroup").glob(f"*/docker/{cid}"), Path(f"/sys/fs/cgroup/docker/{cid}")]
+        for procs in (c / "cgroup.procs" for c in cgroups if (c / "cgroup.procs").exists()):
+            for pid in procs.read_text().split():
+                subprocess.run(["kill", "-9", pid], check=False)
     mounts = [l.split()[1] for l in Path("/proc/mounts").read_text().splitlines() if str(root) in l.split()[1]]
     for m in sorted(mounts, reverse=True):
         subprocess.run(["umount", "-l", m], check=False)
@@ -167,6 +173,20 @@ def _reap(root: Path) -> None:
 def _sandbox_image() -> str:
     out = subprocess.run([sys.executable, "-m", "harness.images"], cwd=ROOT, capture_output=True, text=True)
     return out.stdout.split("sandbox image ")[1].split(",")[0]
+
+
+@pytest.fixture
+def bridge_before() -> bool:
+    return has_bridge()
+
+
+def test_the_second_engine_keeps_off_the_hosts_network(bridge_before, own_engine):
+    """A dockerd with --bridge=none deletes the `docker0` of the network namespace it runs in."""
+    sock, image, daemon = own_engine
+    other = docker.DockerClient(base_url=f"unix://{sock}")
+    other.containers.run(image, ["true"], network_mode="none", remove=True)
+    assert os.readlink(f"/proc/{daemon.pid}/ns/net") != os.readlink("/proc/self/ns/net")
+    assert has_bridge() == bridge_before
 
 
 def test_the_engine_stopping_mid_run_fails_clearly_and_does_not_hang(own_engine, tmp_path):
