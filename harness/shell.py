@@ -37,7 +37,7 @@ class Shell:
         self.token = secrets.token_hex(6)
         self.marker = re.compile(rb"\x1eHB" + self.token.encode() + rb":(\d+)\x1f")
         self.child = pexpect.spawn(argv[0], argv[1:], encoding=None, echo=False,
-                                   dimensions=(50, 200), timeout=None)
+                                   dimensions=(50, 80), timeout=None)
         self.child.delaybeforesend = None
         self.alive = True
         # Job control off: no "[1]+ Done" lines between a command's output and the next prompt.
