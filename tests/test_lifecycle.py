@@ -26,11 +26,19 @@ def ours(client, run_id):
             {n.id for n in client.networks.list(filters=f)})
 
 
+def containers_of(client, pid: int, **kw) -> list[str]:
+    """Ids of the harness's containers that process `pid` owns.
+
+    From the low-level listing, which carries the labels: `containers.list()` inspects each
+    container it lists, and fails when another run removes one in between."""
+    return [c["Id"] for c in client.api.containers(filters={"label": LABEL}, **kw)
+            if (c.get("Labels") or {}).get("org.handbook.pid") == str(pid)]
+
+
 def wait_for_container(client, proc, page, seconds=120):
     deadline = time.time() + seconds
     while time.time() < deadline:
-        found = [c for c in client.containers.list(filters={"label": LABEL})
-                 if c.labels.get("org.handbook.pid") == str(proc.pid)]
+        found = containers_of(client, proc.pid)
         if found:
             return found
         if proc.poll() is not None:
@@ -39,11 +47,14 @@ def wait_for_container(client, proc, page, seconds=120):
     pytest.fail(f"no container appeared for {page}")
 
 
-def start_run(page, tmp_path):
+def start_run(page, tmp_path, inherit_ignored_sigint=False):
+    """A run in its own session; optionally started as a shell without job control starts
+    a background command: with SIGINT ignored."""
     cmd = [sys.executable, "-m", "pytest", "-c", str(ROOT / "pytest.ini"), f"--rootdir={ROOT}",
            "-p", "no:cacheprovider", "-q", str(page)]
+    ignore = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if inherit_ignored_sigint else None
     return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=ignore)
 
 
 @pytest.fixture
@@ -75,8 +86,30 @@ def test_a_signal_removes_the_runs_containers(client, slow_page, tmp_path, sig):
     time.sleep(1)  # let the shell start its command
     proc.send_signal(sig)
     proc.wait(timeout=60)
-    assert not [c for c in client.containers.list(all=True, filters={"label": LABEL})
-                if c.labels.get("org.handbook.pid") == str(proc.pid)]
+    assert not containers_of(client, proc.pid, all=True)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_while_the_page_starts_stops_the_run(client, slow_page, tmp_path, sig):
+    proc = start_run(slow_page, tmp_path)
+    wait_for_container(client, proc, slow_page)  # the sandbox is starting: its shell is not up yet
+    proc.send_signal(sig)
+    proc.wait(timeout=60)
+    assert not containers_of(client, proc.pid, all=True)
+
+
+def test_sigint_stops_a_run_that_inherited_it_ignored(client, slow_page, tmp_path):
+    """`make test &` from a script: the run starts with SIGINT ignored, and `kill -INT` must stop it."""
+    proc = start_run(slow_page, tmp_path, inherit_ignored_sigint=True)
+    wait_for_container(client, proc, slow_page)
+    time.sleep(1)
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        pytest.fail("SIGINT did not stop a run that inherited SIGINT ignored")
+    assert not containers_of(client, proc.pid, all=True)
 
 
 def test_after_sigkill_the_next_run_removes_the_leftovers(client, slow_page, tmp_path):
@@ -84,12 +117,12 @@ def test_after_sigkill_the_next_run_removes_the_leftovers(client, slow_page, tmp
     left = wait_for_container(client, proc, slow_page)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
-    assert client.containers.get(left[0].id)  # still there: nobody cleaned up
+    assert client.containers.get(left[0])  # still there: nobody cleaned up
     out = run_pages(PAGES / "all-pass.md", tmp_path=tmp_path)
     assert out.code == 0, out.output
     assert "left by a killed run" in out.output
     with pytest.raises(docker.errors.NotFound):
-        client.containers.get(left[0].id)
+        client.containers.get(left[0])
 
 
 def test_update_mode_rewrites_expected_output_and_keeps_wildcards(tmp_path):
