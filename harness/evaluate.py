@@ -75,6 +75,7 @@ class Page:
                           seed=self._seed() if self.plan.engine else None)
             try:
                 box.start()
+                box.copy_in(self.plan.options.get("files", ()))
             except Exception as e:  # noqa: BLE001 - any failure here ends the page, with its reason
                 box.remove()
                 self.broken = f"the page's sandbox did not start: {e}"

@@ -64,6 +64,7 @@ SPEC = {
 # the same name exists; the others configure the page's sandbox.
 PAGE_SPEC: dict = {
     "timeout": _seconds,
+    "files": _words,  # data files beside the page, copied into the working directory (loader.py checks them)
 }
 
 

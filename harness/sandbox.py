@@ -168,7 +168,7 @@ class Sandbox:
             return 0, ""
         return r.exit_code, r.output.decode("utf-8", "replace")
 
-    def write_file(self, path: str, content: bytes) -> None:
+    def write_file(self, path: str, content: bytes, mode: int = 0o644) -> None:
         """Put a file into the container as the reader would have saved it."""
         p = PurePosixPath(path)
         stream = io.BytesIO()
@@ -181,10 +181,16 @@ class Sandbox:
                 tar.addfile(info)
             info = tarfile.TarInfo(str(p).lstrip("/"))
             uid = READER_UID if self.reader else 0
-            info.size, info.mode, info.uid, info.gid, info.mtime = len(content), 0o644, uid, uid, time.time()
+            info.size, info.mode, info.uid, info.gid, info.mtime = len(content), mode, uid, uid, time.time()
             tar.addfile(info, io.BytesIO(content))
         if not self.container.put_archive("/", stream.getvalue()):
             raise RuntimeError(f"could not write {path} into the sandbox")
+
+    def copy_in(self, files) -> None:
+        """The page's data files (`files=`), into the working directory, bytes and modes as they are."""
+        for name, source in files:
+            executable = source.stat().st_mode & 0o111
+            self.write_file(f"{HOME}/{name}", source.read_bytes(), 0o755 if executable else 0o644)
 
     def set_online(self, online: bool) -> None:
         if online == self.online:

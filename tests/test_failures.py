@@ -62,3 +62,10 @@ def test_the_terminal_is_80_columns_wide(tmp_path):
     out = run_pages(PAGES / "terminal-80.md", tmp_path=tmp_path)
     assert out.code == 0, out.output
     assert "2 passed" in out.output
+
+
+def test_a_pages_data_files_are_in_its_working_directory(tmp_path):
+    """`files=` copies files beside the page into the sandbox, byte for byte (a lesson's zip)."""
+    out = run_pages(PAGES / "data-files" / "page.md", tmp_path=tmp_path)
+    assert out.code == 0, out.output
+    assert "1 passed" in out.output

@@ -130,3 +130,30 @@ def test_bad_page_options_name_the_page_and_line(text, line, message):
     with pytest.raises(PageError) as err:
         plan_text(text, "page.md", [])
     assert err.value.line == line and message in str(err.value)
+
+
+def test_data_files_are_resolved_beside_the_page(tmp_path):
+    from harness.loader import plan_text
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "lesson.zip").write_bytes(b"PK\x03\x04\xff")
+    text = '# Page\n<!-- test-page: files="data/lesson.zip" -->\n'
+    files = plan_text(text, "page.md", [], tmp_path).options["files"]
+    assert files == (("data/lesson.zip", tmp_path / "data" / "lesson.zip"),)
+
+
+@pytest.mark.parametrize("names, message", [
+    ("../secret.txt", "outside the page's folder"),
+    ("/etc/passwd", "outside the page's folder"),
+    ("data/missing.zip", "does not exist"),
+    ("data", "is a folder"),
+])
+def test_bad_data_files_name_the_page_and_line(tmp_path, names, message):
+    from harness.loader import plan_text
+
+    page_dir = tmp_path / "lesson"
+    (page_dir / "data").mkdir(parents=True)
+    (tmp_path / "secret.txt").write_text("x")
+    with pytest.raises(PageError) as err:
+        plan_text(f"# Page\n\n<!-- test-page: files={names} -->\n", "page.md", [], page_dir)
+    assert err.value.line == 3 and message in str(err.value), str(err.value)
