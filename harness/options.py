@@ -39,6 +39,23 @@ def _words(v: str) -> tuple[str, ...]:
     return words
 
 
+SIZE_UNITS = {"k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
+
+
+def _size(v: str) -> int:
+    """`512m`, `4g`, `4G`, `4GiB`: a size in bytes (binary units, as docker's own options)."""
+    text = v.strip().lower().removesuffix("ib").removesuffix("b")
+    unit = SIZE_UNITS.get(text[-1:], None)
+    number = text[:-1] if unit else text
+    try:
+        size = int(float(number) * (unit or 1))
+    except ValueError:
+        raise ValueError("must be a size such as 512m or 8g") from None
+    if not 64 * 2**20 <= size <= 2**40:
+        raise ValueError("must be between 64m and 1t")
+    return size
+
+
 FLAG = object()
 
 # name -> converter for `name=value`, or FLAG for a bare word
@@ -65,6 +82,7 @@ SPEC = {
 PAGE_SPEC: dict = {
     "timeout": _seconds,
     "files": _words,  # data files beside the page, copied into the working directory (loader.py checks them)
+    "disk": _size,  # bytes the page may write: its container layer, and its Docker engine's images
 }
 
 

@@ -69,3 +69,10 @@ def test_a_pages_data_files_are_in_its_working_directory(tmp_path):
     out = run_pages(PAGES / "data-files" / "page.md", tmp_path=tmp_path)
     assert out.code == 0, out.output
     assert "1 passed" in out.output
+
+
+def test_a_page_may_ask_for_more_disk(tmp_path):
+    """`<!-- test-page: disk=8g -->` raises the page's disk bound (default 4 GiB)."""
+    out = run_pages(PAGES / "disk-option.md", tmp_path=tmp_path)
+    assert out.code == 0, out.output
+    assert "1 passed" in out.output

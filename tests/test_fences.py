@@ -157,3 +157,28 @@ def test_bad_data_files_name_the_page_and_line(tmp_path, names, message):
     with pytest.raises(PageError) as err:
         plan_text(f"# Page\n\n<!-- test-page: files={names} -->\n", "page.md", [], page_dir)
     assert err.value.line == 3 and message in str(err.value), str(err.value)
+
+
+@pytest.mark.parametrize("text, size", [("8g", 8 * 2**30), ("512m", 512 * 2**20), ("4GiB", 4 * 2**30),
+                                        ("1.5G", 3 * 2**29)])
+def test_the_disk_option_reads_sizes(text, size):
+    from harness.loader import page_options
+
+    assert page_options(f"<!-- test-page: disk={text} -->\n", "page.md") == {"disk": size}
+
+
+@pytest.mark.parametrize("text", ["lots", "10k", "2t", "-1g"])
+def test_bad_disk_sizes_name_the_page_and_line(text):
+    from harness.loader import page_options
+
+    with pytest.raises(PageError) as err:
+        page_options(f"x\n<!-- test-page: disk={text} -->\n", "page.md")
+    assert err.value.line == 2 and "option 'disk'" in str(err.value)
+
+
+def test_a_page_that_shows_the_page_comment_does_not_get_its_options():
+    from harness.loader import plan_text
+
+    text = ("Write `<!-- test-page: timeout=5 -->` on a line of its own, like this:\n\n"
+            "```text\n<!-- test-page: timeout=7 -->\n```\n\n<!-- test-page: timeout=9 -->\n")
+    assert plan_text(text, "page.md", []).options == {"timeout": 9.0}
