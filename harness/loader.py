@@ -15,7 +15,10 @@ from .fences import parse_page
 from .options import PAGE_SPEC, parse_options
 from .plan import Plan, plan_page
 
-PAGE_COMMENT = re.compile(r"<!--\s*test-page:(?P<body>.*?)-->", re.S)
+# At the start of a line, outside fences: a page that shows the comment (in `code`, or in a
+# fenced example of how to write one) must not get those options itself.
+PAGE_COMMENT = re.compile(r"^[ \t]*<!--\s*test-page:(?P<body>.*?)-->", re.S | re.M)
+UNCLOSED = re.compile(r"^[ \t]*<!--\s*test-page:", re.M)
 
 
 def decode(raw: bytes, name: str) -> str:
@@ -36,7 +39,7 @@ def page_options(text: str, name: str, page_dir: Path | None = None) -> dict:
         line = text.count("\n", 0, found[1].start()) + 1
         raise PageError(name, line, "a page has at most one `<!-- test-page: ... -->` comment")
     if not found:
-        unclosed = re.search(r"<!--\s*test-page:", text)
+        unclosed = UNCLOSED.search(text)
         if unclosed:
             line = text.count("\n", 0, unclosed.start()) + 1
             raise PageError(name, line, "page option comment `<!-- test-page:` is never closed with `-->`")
@@ -69,8 +72,16 @@ def data_files(names: tuple[str, ...], page_dir: Path, name: str, line: int) -> 
 
 def plan_text(text: str, name: str, snippet_dirs: list[Path], page_dir: Path | None = None) -> Plan:
     """Parse and plan a page's text; a PageError names the page and line."""
-    options = page_options(text, name, page_dir)
-    return plan_page(parse_page(text, name, snippet_dirs=snippet_dirs), name, options)
+    blocks = parse_page(text, name, snippet_dirs=snippet_dirs)
+    options = page_options(_without_blocks(text, blocks), name, page_dir)
+    return plan_page(blocks, name, options)
+
+
+def _without_blocks(text: str, blocks) -> str:
+    """The page with its fenced blocks blanked out, lines kept (errors cite line numbers)."""
+    for b in blocks:
+        text = text[:b.start] + re.sub(r"[^\n]", " ", text[b.start:b.end]) + text[b.end:]
+    return text
 
 
 def load(path: Path, name: str, snippet_dirs: list[Path]) -> tuple[str, Plan]:
