@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shlex
+import signal
 import time
 from pathlib import Path, PurePosixPath
 
@@ -20,7 +21,7 @@ from . import cdi, gpu, report
 from .matching import matches, normalize, normalize_expected, updated
 from .plan import DOCKER_WORD, GPUS_FLAG, RUNS_MAKE, Plan, images_used, is_dockerfile, is_makefile, make_targets
 from .pyblocks import PrintCheck, PyRunner, PythonGone, print_checks
-from .sandbox import EngineStopped, NetworkUnavailable, Sandbox
+from .sandbox import DEFAULT_DISK, DISK_CHECK_SECONDS, EngineStopped, NetworkUnavailable, Sandbox, gib
 from .shell import ShellGone
 
 DEFAULT_TIMEOUT = float(os.environ.get("HANDBOOK_BLOCK_TIMEOUT", "60"))
@@ -81,12 +82,14 @@ class Page:
             access = gpu.probe(Settings.client) if self.plan.gpu_engine else None
             given = access is not None and access.usable
             box = Sandbox(Settings.client, Settings.image, self.name, engine=self.plan.engine,
+                          disk=self.plan.options.get("disk", DEFAULT_DISK),
                           seed=self._seed() if self.plan.engine else None,
                           create=access.create if given else None,
                           before_engine=_write_cdi_spec if given else None)
             self.gpu_in_sandbox = given
             try:
                 box.start()
+                box.copy_in(self.plan.options.get("files", ()))
             except Exception as e:  # noqa: BLE001 - any failure here ends the page, with its reason
                 box.remove()
                 self.broken = f"the page's sandbox did not start: {e}"
@@ -240,8 +243,16 @@ RUNAWAY = 64  # processes a block may leave behind before it counts as a runaway
 
 
 def _with_limits(page: Page, block, problem: str, before: int | None) -> str:
-    """After a block: a sandbox filling up with processes is stopped, so nothing else runs in it."""
+    """After a block: a sandbox over its disk bound, or filling up with processes, is stopped,
+    so nothing else runs in it."""
     box = page.sandbox
+    over = box.over_disk() if box and box.container else ""
+    if over:
+        page.shell_gone = page.broken = "the page wrote more than its disk bound"
+        box.remove()
+        note = f"{page.where(block.line)}: {over}"
+        # stopped while it ran: its failure already says why
+        return problem if "disk bound" in problem else (f"{problem}\n\n{note}" if problem else note)
     count = box.process_count() if box and box.container else None
     if count is None or before is None or count <= before:
         return problem
@@ -270,6 +281,8 @@ def _timeout(page: Page, block) -> float:
 
 def _stopped_note(page: Page, result) -> str:
     notes = []
+    if result.stopped:
+        notes.append(result.stopped)
     if result.timed_out:
         notes.append("timed out: the command did not finish in time and was interrupted")
     if result.truncated:
@@ -298,7 +311,11 @@ def _run(page: Page, command: str, timeout: float):
         readers = box.waiting_for_input()
         return ("\n[harness] waiting for input from the terminal: " + "; ".join(readers)) if readers else ""
 
-    result = page.sh().run(command, timeout, on_timeout=waiting)
+    result = page.sh().run(command, timeout, on_timeout=waiting, watch=box.over_disk, every=DISK_CHECK_SECONDS)
+    if result.status == 128 + signal.SIGXFSZ:
+        # killed by SIGXFSZ: a file would have grown past RLIMIT_FSIZE, which is the disk bound
+        result.stopped = (f"a file would have grown past the page's {gib(box.disk)} disk bound, and the command "
+                          "was stopped. A page that needs more says so: <!-- test-page: disk=8g -->")
     page.examples_seconds += result.seconds
     return result
 

@@ -46,6 +46,21 @@ def _whitespace(v: str) -> str:
     if v not in WHITESPACE:
         raise ValueError("must be `loose` (runs of spaces count as one, blank lines are ignored) or `exact`")
     return v
+SIZE_UNITS = {"k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
+
+
+def _size(v: str) -> int:
+    """`512m`, `4g`, `4G`, `4GiB`: a size in bytes (binary units, as docker's own options)."""
+    text = v.strip().lower().removesuffix("ib").removesuffix("b")
+    unit = SIZE_UNITS.get(text[-1:], None)
+    number = text[:-1] if unit else text
+    try:
+        size = int(float(number) * (unit or 1))
+    except ValueError:
+        raise ValueError("must be a size such as 512m or 8g") from None
+    if not 64 * 2**20 <= size <= 2**40:
+        raise ValueError("must be between 64m and 1t")
+    return size
 
 
 FLAG = object()
@@ -75,6 +90,8 @@ SPEC = {
 PAGE_SPEC: dict = {
     "timeout": _seconds,
     "whitespace": _whitespace,
+    "files": _words,  # data files beside the page, copied into the working directory (loader.py checks them)
+    "disk": _size,  # bytes the page may write: its container layer, and its Docker engine's images
 }
 
 

@@ -38,6 +38,21 @@ def _term_as_interrupt(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
 
+def _stop_on_signals() -> None:
+    """Make SIGINT and SIGTERM stop the run, whatever this process inherited.
+
+    A shell without job control starts its background commands (`make test &` in a script)
+    with SIGINT ignored, and Python then leaves it ignored: Ctrl-C or `kill -INT` did
+    nothing, the page ran to its end, and a caller waiting for the run to stop hung.
+    Installed when the plugin is imported, the earliest moment pytest gives us.
+    """
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _term_as_interrupt)
+
+
+_stop_on_signals()
+
+
 def _collecting_pages(config) -> bool:
     args = [str(a) for a in config.args]
     return any(a.endswith(".md") or "docs" in a or a.endswith(".ipynb") for a in args)
@@ -46,7 +61,6 @@ def _collecting_pages(config) -> bool:
 def pytest_configure(config):
     Settings.root = ROOT
     Settings.update = config.getoption("--update-examples")
-    signal.signal(signal.SIGTERM, _term_as_interrupt)
     if not _collecting_pages(config) and not os.environ.get("HANDBOOK_SANDBOX_IMAGE"):
         return  # unit tests of the harness need no engine
     from .engine import ensure_engine

@@ -46,6 +46,13 @@ SHELL_ENV = {"HOME": HOME, "USER": "reader", "TERM": "xterm", "PAGER": "cat", "G
              "MANPAGER": "cat", "LANG": "C.UTF-8", "COLUMNS": "80", "LINES": "50"}
 
 
+# What a page may write to disk: its container layer and its Docker engine's volume together.
+# overlay2 on ext4 (the usual host) cannot cap a container's layer, so the bound is enforced
+# twice: no single file may grow past it (RLIMIT_FSIZE: `fallocate -l 5G big` fails at once),
+# and the total is measured every few seconds while a block runs and after it.
+DEFAULT_DISK = 4 * 2**30
+DISK_CHECK_SECONDS = 5.0
+
 # Explicit, modest limits: engines without CAP_SYS_RESOURCE cannot apply their huge defaults.
 ULIMITS = [docker.types.Ulimit(name="nofile", soft=1024, hard=1024),
            docker.types.Ulimit(name="nproc", soft=4096, hard=4096)]
@@ -75,7 +82,7 @@ def run_network(client: docker.DockerClient) -> docker.models.networks.Network:
 class Sandbox:
     def __init__(self, client: docker.DockerClient, image: str, page: str, *, engine: bool = False,
                  seed: Path | None = None, create: dict | None = None, reader: bool = True,
-                 before_engine: Callable[[Sandbox], None] | None = None):
+                 before_engine: Callable[[Sandbox], None] | None = None, disk: int = DEFAULT_DISK):
         self.client = client
         self.image = image
         self.page = page
@@ -84,6 +91,7 @@ class Sandbox:
         self.create = dict(create or {})  # extra create arguments, e.g. the GPU's devices
         self.reader = reader  # False for other images: use their own user and working directory
         self.before_engine = before_engine  # e.g. write the CDI spec the engine reads when it starts
+        self.disk = disk  # bytes the page may write (see DEFAULT_DISK)
         self.container = None
         self.volume = None
         self._shell: Shell | None = None
@@ -102,7 +110,7 @@ class Sandbox:
             if self.seed:
                 mounts[str(self.seed)] = {"bind": SEED_IN_CONTAINER, "mode": "ro"}
             extra = {**ENGINE_LIMITS, **ENGINE_SECURITY}
-        extra["ulimits"] = ULIMITS
+        extra["ulimits"] = [*ULIMITS, docker.types.Ulimit(name="fsize", soft=self.disk, hard=self.disk)]
         more = dict(self.create)
         mounts.update(more.pop("volumes", {}))
         extra.update(more)
@@ -173,7 +181,7 @@ class Sandbox:
             return 0, ""
         return r.exit_code, r.output.decode("utf-8", "replace")
 
-    def write_file(self, path: str, content: bytes) -> None:
+    def write_file(self, path: str, content: bytes, mode: int = 0o644) -> None:
         """Put a file into the container as the reader would have saved it."""
         p = PurePosixPath(path)
         stream = io.BytesIO()
@@ -186,10 +194,16 @@ class Sandbox:
                 tar.addfile(info)
             info = tarfile.TarInfo(str(p).lstrip("/"))
             uid = READER_UID if self.reader else 0
-            info.size, info.mode, info.uid, info.gid, info.mtime = len(content), 0o644, uid, uid, time.time()
+            info.size, info.mode, info.uid, info.gid, info.mtime = len(content), mode, uid, uid, time.time()
             tar.addfile(info, io.BytesIO(content))
         if not self.container.put_archive("/", stream.getvalue()):
             raise RuntimeError(f"could not write {path} into the sandbox")
+
+    def copy_in(self, files) -> None:
+        """The page's data files (`files=`), into the working directory, bytes and modes as they are."""
+        for name, source in files:
+            executable = source.stat().st_mode & 0o111
+            self.write_file(f"{HOME}/{name}", source.read_bytes(), 0o755 if executable else 0o644)
 
     def set_online(self, online: bool) -> None:
         if online == self.online:
@@ -202,6 +216,31 @@ class Sandbox:
         else:
             net.disconnect(self.container, force=True)
         self.online = online
+
+    def disk_used(self) -> tuple[int, int] | None:
+        """Bytes the page wrote: (its container layer, its Docker engine's volume), or None
+        when the engine cannot say."""
+        try:
+            # the listing computes SizeRw on request (inspect_container in docker-py cannot ask for it)
+            found = self.client.api.containers(all=True, size=True, filters={"id": self.container.id})
+            layer = (found[0].get("SizeRw") or 0) if found else 0
+            engine = 0
+            if self.volume is not None:
+                code, out = self.exec_root(["du", "-sxb", "/var/lib/docker"])
+                engine = int(out.split()[0]) if code == 0 and out.split() else 0
+        except (docker.errors.APIError, EngineStopped, requests.exceptions.RequestException, ValueError):
+            return None
+        return layer, engine
+
+    def over_disk(self) -> str:
+        """Why the page is over its disk bound, or '' while it is not."""
+        used = self.disk_used()
+        if used is None or sum(used) <= self.disk:
+            return ""
+        layer, engine = used
+        where = f"{gib(layer)} in its files" + (f", {gib(engine)} in its Docker engine" if self.volume else "")
+        return (f"the page wrote more than its {gib(self.disk)} disk bound ({where}); the page's sandbox "
+                f"was stopped. A page that needs more says so: <!-- test-page: disk=8g -->")
 
     def process_count(self) -> int | None:
         """Processes in the sandbox, read from the host's cgroup files where we can see them."""
@@ -240,3 +279,7 @@ class Sandbox:
             if line and line not in readers:
                 readers.append(line)
         return readers
+
+
+def gib(n: int) -> str:
+    return f"{n / 2**30:.1f} GiB"

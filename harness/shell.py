@@ -26,6 +26,7 @@ class Result:
     gone: bool = False  # the shell exited (a block ran `exit`, or `exec` replaced it)
     truncated: bool = False
     seconds: float = 0.0
+    stopped: str = ""  # why a watch stopped the command before its timeout
 
 
 class ShellGone(Exception):
@@ -37,7 +38,7 @@ class Shell:
         self.token = secrets.token_hex(6)
         self.marker = re.compile(rb"\x1eHB" + self.token.encode() + rb":(\d+)\x1f")
         self.child = pexpect.spawn(argv[0], argv[1:], encoding=None, echo=False,
-                                   dimensions=(50, 200), timeout=None)
+                                   dimensions=(50, 80), timeout=None)
         self.child.delaybeforesend = None
         self.alive = True
         # Job control off: no "[1]+ Done" lines between a command's output and the next prompt.
@@ -54,8 +55,11 @@ class Shell:
         if result.status != 0:
             raise ShellGone(f"the page's shell did not start: {result.output[-500:]!r}")
 
-    def run(self, command: str, timeout: float, on_timeout=None) -> Result:
-        """Send one command; wait for its prompt; return its output and status."""
+    def run(self, command: str, timeout: float, on_timeout=None, watch=None, every: float = 5.0) -> Result:
+        """Send one command; wait for its prompt; return its output and status.
+
+        `watch()`, called every `every` seconds while the command runs, returns why the
+        command must stop now (a limit it crossed), or ''."""
         if not self.alive:
             return Result("", None, gone=True)
         began = time.monotonic()
@@ -63,6 +67,7 @@ class Shell:
         buf = bytearray()
         truncated = False
         deadline = began + timeout
+        next_watch = began + every
         while True:
             m = self.marker.search(buf, max(0, len(buf) - 65536 - 64))
             if m:
@@ -78,6 +83,13 @@ class Shell:
             if remaining <= 0:
                 extra = on_timeout() if on_timeout else ""
                 return self._interrupt(buf, began, extra, truncated)
+            if watch is not None and time.monotonic() >= next_watch:
+                why = watch()
+                next_watch = time.monotonic() + every
+                if why:
+                    result = self._interrupt(buf, began, "", truncated)
+                    result.timed_out, result.stopped = False, why
+                    return result
             try:
                 buf += self.child.read_nonblocking(65536, timeout=min(remaining, 1.0))
             except pexpect.TIMEOUT:

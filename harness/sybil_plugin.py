@@ -35,7 +35,7 @@ class HandbookDocument(Document):
             return doc
         doc = cls(text, path)
         try:
-            plan = plan_text(text, name, [Settings.root / "snippets"])
+            plan = plan_text(text, name, [Settings.root / "snippets"], Path(path).parent)
         except PageError as e:
             offset = _offset_of_line(text, e.line)
             doc.add(Region(offset, offset, None, _report_error(str(e))))

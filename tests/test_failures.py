@@ -55,3 +55,24 @@ def test_bad_input_is_an_error_naming_page_and_line(page, line, phrase, tmp_path
     assert phrase in out.output, out.output
     assert "Traceback" not in out.output and "INTERNALERROR" not in out.output
 
+
+
+def test_the_terminal_is_80_columns_wide(tmp_path):
+    """A reader's terminal: `stty size` says 50 80, and `ls` lays out its columns in 80."""
+    out = run_pages(PAGES / "terminal-80.md", tmp_path=tmp_path)
+    assert out.code == 0, out.output
+    assert "2 passed" in out.output
+
+
+def test_a_pages_data_files_are_in_its_working_directory(tmp_path):
+    """`files=` copies files beside the page into the sandbox, byte for byte (a lesson's zip)."""
+    out = run_pages(PAGES / "data-files" / "page.md", tmp_path=tmp_path)
+    assert out.code == 0, out.output
+    assert "1 passed" in out.output
+
+
+def test_a_page_may_ask_for_more_disk(tmp_path):
+    """`<!-- test-page: disk=8g -->` raises the page's disk bound (default 4 GiB)."""
+    out = run_pages(PAGES / "disk-option.md", tmp_path=tmp_path)
+    assert out.code == 0, out.output
+    assert "1 passed" in out.output

@@ -153,3 +153,53 @@ def test_a_command_runs_make_only_where_a_command_starts():
         assert RUNS_MAKE.search(runs), runs
     for not_make in ("apt-get install -y make", "cmake ..", "echo make", "makefile-lint", "make-report.sh"):
         assert not RUNS_MAKE.search(not_make), not_make
+def test_data_files_are_resolved_beside_the_page(tmp_path):
+    from harness.loader import plan_text
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "lesson.zip").write_bytes(b"PK\x03\x04\xff")
+    text = '# Page\n<!-- test-page: files="data/lesson.zip" -->\n'
+    files = plan_text(text, "page.md", [], tmp_path).options["files"]
+    assert files == (("data/lesson.zip", tmp_path / "data" / "lesson.zip"),)
+
+
+@pytest.mark.parametrize("names, message", [
+    ("../secret.txt", "outside the page's folder"),
+    ("/etc/passwd", "outside the page's folder"),
+    ("data/missing.zip", "does not exist"),
+    ("data", "is a folder"),
+])
+def test_bad_data_files_name_the_page_and_line(tmp_path, names, message):
+    from harness.loader import plan_text
+
+    page_dir = tmp_path / "lesson"
+    (page_dir / "data").mkdir(parents=True)
+    (tmp_path / "secret.txt").write_text("x")
+    with pytest.raises(PageError) as err:
+        plan_text(f"# Page\n\n<!-- test-page: files={names} -->\n", "page.md", [], page_dir)
+    assert err.value.line == 3 and message in str(err.value), str(err.value)
+
+
+@pytest.mark.parametrize("text, size", [("8g", 8 * 2**30), ("512m", 512 * 2**20), ("4GiB", 4 * 2**30),
+                                        ("1.5G", 3 * 2**29)])
+def test_the_disk_option_reads_sizes(text, size):
+    from harness.loader import page_options
+
+    assert page_options(f"<!-- test-page: disk={text} -->\n", "page.md") == {"disk": size}
+
+
+@pytest.mark.parametrize("text", ["lots", "10k", "2t", "-1g"])
+def test_bad_disk_sizes_name_the_page_and_line(text):
+    from harness.loader import page_options
+
+    with pytest.raises(PageError) as err:
+        page_options(f"x\n<!-- test-page: disk={text} -->\n", "page.md")
+    assert err.value.line == 2 and "option 'disk'" in str(err.value)
+
+
+def test_a_page_that_shows_the_page_comment_does_not_get_its_options():
+    from harness.loader import plan_text
+
+    text = ("Write `<!-- test-page: timeout=5 -->` on a line of its own, like this:\n\n"
+            "```text\n<!-- test-page: timeout=7 -->\n```\n\n<!-- test-page: timeout=9 -->\n")
+    assert plan_text(text, "page.md", []).options == {"timeout": 9.0}
