@@ -1,7 +1,8 @@
 """Check that this machine is ready for the team's projects.
 
 Each check prints PASS, FAIL or SKIP (with the reason), and every FAIL
-comes with the command that fixes it. Standard library only, Python 3.9+.
+comes with the command that fixes it. Standard library only, and it runs
+on Python 3.9 or newer, so that it can tell you when your Python is too old.
 
     python3 doctor.py                 # every check
     python3 doctor.py identity make   # only the checks you name
@@ -9,6 +10,8 @@ comes with the command that fixes it. Standard library only, Python 3.9+.
 
 Exit status: 0 when nothing failed, 1 when a check failed.
 """
+from __future__ import annotations
+
 import argparse
 import json
 import os
@@ -18,6 +21,16 @@ import subprocess
 import sys
 from importlib.util import find_spec
 from pathlib import Path
+
+# The handbook's examples run on Debian 13's Python 3.13; older versions miss
+# what the pinned requirements and the chapters rely on.
+PYTHON_MINIMUM = (3, 13)
+# Docker 23 made BuildKit (through the buildx plugin) the default builder.
+DOCKER_BUILDKIT_DEFAULT = (23, 0)
+# Where container engines look for CDI specs, the files that describe a GPU to them.
+CDI_DIRS = (Path("/etc/cdi"), Path("/var/run/cdi"))
+# SSH keys in the order ssh itself tries them; DSA keys no longer work with OpenSSH 10.
+SSH_KEYS = ("id_ed25519", "id_ed25519_sk", "id_ecdsa", "id_ecdsa_sk", "id_rsa")
 
 
 def run(*command):
@@ -30,6 +43,22 @@ def run(*command):
     except subprocess.TimeoutExpired:
         return 124, ""
     return done.returncode, done.stdout.strip()
+
+
+def tilde(path: Path) -> str:
+    """A path under your home folder as ~/..., the way you would type it."""
+    try:
+        return "~/" + str(path.relative_to(Path.home()))
+    except ValueError:
+        return str(path)
+
+
+def repository():
+    """The top folder of the git repository you are standing in, or None."""
+    if not shutil.which("git"):
+        return None
+    status, top = run("git", "rev-parse", "--show-toplevel")
+    return Path(top) if status == 0 and top else None
 
 
 def passed(detail):
@@ -81,11 +110,54 @@ def check_branch():
     return passed("new repositories start on main")
 
 
-def check_python():
-    version = ".".join(str(part) for part in sys.version_info[:3])
-    if sys.version_info < (3, 9):
-        return failed(f"Python {version} is older than 3.9",
-                      "install Python 3.9 or newer (Debian/Ubuntu: sudo apt install python3)")
+def ssh_keys(folder: Path) -> list:
+    """Your private SSH keys: those with a public half beside them, in the order ssh tries them."""
+    keys = [folder / name for name in SSH_KEYS if (folder / f"{name}.pub").is_file()]
+    others = sorted(pub.with_suffix("") for pub in folder.glob("*.pub"))
+    keys += [key for key in others if key not in keys and key.name != "id_dsa"]
+    return [key for key in keys if key.is_file()]
+
+
+def check_ssh():
+    if not shutil.which("ssh"):
+        return failed("ssh is not installed", "sudo apt install openssh-client")
+    folder = Path.home() / ".ssh"
+    keys = ssh_keys(folder)
+    email = run("git", "config", "user.email")[1] or "you@example.org"
+    new_key = (f'ssh-keygen -t ed25519 -C "{email}"\n'
+               "cat ~/.ssh/id_ed25519.pub   (paste it into your SSH keys on the team's Git server)")
+    if not keys:
+        if (folder / "id_dsa").is_file():
+            return failed("your only SSH key is a DSA key, which OpenSSH 10 no longer accepts", new_key)
+        return failed("no SSH key in ~/.ssh", new_key)
+    key = keys[0]
+    if key.stat().st_mode & 0o077:  # ssh refuses a private key that others can read
+        return failed(f"{tilde(key)} can be read by others, so ssh refuses to use it",
+                      f"chmod 600 {tilde(key)}")
+    public = key.with_name(key.name + ".pub")
+    listed = run("ssh-keygen", "-l", "-f", str(public))[1].split()  # 256 SHA256:... ada@... (ED25519)
+    if len(listed) < 3:
+        return failed(f"{tilde(public)} is not a public key that ssh-keygen can read",
+                      f"ssh-keygen -y -f {tilde(key)} > {tilde(public)}")
+    fingerprint, kind = listed[1], listed[-1].strip("()").lower()
+    detail = f"{kind} key {tilde(public)}"
+    status, agent = run("ssh-add", "-l")  # 0: the agent lists keys; 1: none; 2: no agent
+    config = folder / "config"
+    if status == 0 and fingerprint in agent:
+        return passed(f"{detail}, loaded in ssh-agent")
+    if config.is_file() and re.search(r"(?im)^\s*AddKeysToAgent\s+(yes|confirm|ask)",
+                                      config.read_text(errors="replace")):
+        return passed(f"{detail}, added to ssh-agent on first use (~/.ssh/config)")
+    return passed(f"{detail} (hint: AddKeysToAgent yes in ~/.ssh/config saves retyping its passphrase)")
+
+
+def check_python(version_info: tuple = tuple(sys.version_info[:3])):
+    version = ".".join(str(part) for part in version_info[:3])
+    minimum = ".".join(str(part) for part in PYTHON_MINIMUM)
+    if tuple(version_info[:2]) < PYTHON_MINIMUM:
+        return failed(f"Python {version} is older than {minimum}, the version the handbook runs",
+                      "sudo apt install python3   (Debian 13)\n"
+                      f"uv python install {minimum}   (elsewhere; or https://www.python.org/downloads/)")
     return passed(f"Python {version} ({sys.executable})")
 
 
@@ -115,7 +187,31 @@ def check_lock():
 
 
 def check_pre_commit():
-    return version_of("pre-commit", "python3 -m pip install pre-commit   (inside a venv, or use pipx)")
+    install = "python3 -m pip install pre-commit   (inside a venv, or use pipx)"
+    status, version = run("pre-commit", "--version")
+    installed = status == 0 and bool(version)
+    top = repository()
+    if top is None:
+        if not installed:
+            return failed("pre-commit is not installed", install)
+        return skipped(f"{version}; run the doctor inside a project to check its hook")
+    if not (top / ".pre-commit-config.yaml").is_file():
+        return skipped(f"{top} has no .pre-commit-config.yaml")
+    # The hook git runs, wherever core.hooksPath or a worktree puts it.
+    hook = top / run("git", "-C", str(top), "rev-parse", "--git-path", "hooks/pre-commit")[1]
+    text = hook.read_text(errors="replace") if hook.is_file() else ""
+    if "generated by pre-commit" not in text:
+        fix = "pre-commit install" if installed else f"{install}\npre-commit install"
+        if text:
+            return failed(f"the pre-commit hook in {top} is another program's",
+                          fix + "   (it keeps the old hook as pre-commit.legacy and runs it too)")
+        return failed(f"the hook is not installed in {top}", fix)
+    # The hook calls the Python that installed it, else a pre-commit on PATH.
+    found = re.search(r"^INSTALL_PYTHON=(.*)$", text, re.MULTILINE)
+    if not installed and not (found and os.access(found.group(1).strip("'\""), os.X_OK)):
+        return failed(f"the hook in {top} cannot find pre-commit (was its venv removed?)",
+                      f"{install}\npre-commit install")
+    return passed(f"the hook runs before every commit in {top}")
 
 
 def check_docker():
@@ -133,18 +229,37 @@ def check_docker():
 def check_buildkit():
     if not shutil.which("docker"):
         return skipped("docker is not installed")
-    status, out = run("docker", "buildx", "version")
-    if status == 0:
-        return passed(out)
-    found = re.search(r"(\d+)\.(\d+)", run("docker", "--version")[1])
-    version = tuple(int(part) for part in found.groups()) if found else (0, 0)
-    if (18, 9) <= version < (23, 0):
-        if os.environ.get("DOCKER_BUILDKIT") == "1":
-            return passed("docker build uses BuildKit (DOCKER_BUILDKIT=1)")
-        return failed("docker build does not use BuildKit",
-                      "echo 'export DOCKER_BUILDKIT=1' >> ~/.bashrc   (then open a new terminal)")
-    return failed("the buildx plugin is missing",
-                  "install the buildx plugin: https://docs.docker.com/build/install-buildx/")
+    found = re.search(r"(\d+)\.(\d+)(\.\d+)?", run("docker", "--version")[1])
+    if not found or tuple(int(part) for part in found.groups()[:2]) < DOCKER_BUILDKIT_DEFAULT:
+        version = found.group(0) if found else "of unknown version"
+        return failed(f"Docker {version} is past its end of life and builds with the legacy builder",
+                      "sudo apt install docker.io docker-buildx   (Debian 13: Docker 26)\n"
+                      "or Docker Engine 23 or newer: https://docs.docker.com/engine/install/")
+    if os.environ.get("DOCKER_BUILDKIT") == "0":
+        return failed("DOCKER_BUILDKIT=0 switches docker build back to the legacy builder",
+                      "unset DOCKER_BUILDKIT   (and delete the line that sets it, e.g. in ~/.bashrc)")
+    status, out = run("docker", "buildx", "version")  # "github.com/docker/buildx 0.13.1 ..."
+    if status != 0:
+        return failed("the buildx plugin is missing, so docker build uses the legacy builder",
+                      "sudo apt install docker-buildx   (Debian 13)\n"
+                      "or https://docs.docker.com/build/install-buildx/")
+    buildx = out.split()[1] if len(out.split()) > 1 else out
+    return passed(f"Docker {found.group(0)} builds with BuildKit (buildx {buildx})")
+
+
+def container_gpu_support() -> str:
+    """What gives containers the GPU: the NVIDIA Container Toolkit or a CDI spec ('' if neither)."""
+    for program in ("nvidia-ctk", "nvidia-container-runtime"):
+        if shutil.which(program):
+            return f"{program} (NVIDIA Container Toolkit)"
+    for folder in CDI_DIRS:
+        for spec in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.json")):
+            try:
+                if "nvidia.com/gpu" in spec.read_text(errors="replace"):
+                    return f"CDI spec {spec}"
+            except OSError:  # a spec we may not read tells us nothing
+                continue
+    return ""
 
 
 def check_gpu():
@@ -156,7 +271,14 @@ def check_gpu():
                       "reboot after a driver update, or reinstall the NVIDIA driver")
     gpus = out.splitlines()  # "GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-...)"
     name = gpus[0].split(": ", 1)[-1].split(" (UUID")[0]
-    return passed(f"{len(gpus)} GPU(s), first: {name}")
+    bridge = container_gpu_support()
+    if not bridge:
+        return failed(f"{len(gpus)} GPU(s), but containers cannot use them: no NVIDIA Container Toolkit "
+                      "and no CDI spec for nvidia.com/gpu",
+                      "install the NVIDIA Container Toolkit: https://docs.nvidia.com/datacenter/"
+                      "cloud-native/container-toolkit/latest/install-guide.html\n"
+                      "sudo nvidia-ctk runtime configure --runtime=docker && sudo systemctl restart docker")
+    return passed(f"{len(gpus)} GPU(s), first: {name}; containers: {bridge}")
 
 
 def check_make():
@@ -166,8 +288,8 @@ def check_make():
 def check_dotenv():
     if not shutil.which("git"):
         return skipped("git is not installed")
-    status, top = run("git", "rev-parse", "--show-toplevel")
-    if status != 0:
+    top = repository()
+    if top is None:
         return skipped("not inside a git repository")
     if run("git", "-C", top, "check-ignore", "-q", ".env")[0] != 0:
         return failed(f".env is not git-ignored in {top}",
@@ -180,6 +302,7 @@ CHECKS = {
     "git": check_git,
     "identity": check_identity,
     "branch": check_branch,
+    "ssh": check_ssh,
     "python": check_python,
     "venv": check_venv,
     "conda": check_conda,
