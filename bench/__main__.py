@@ -21,6 +21,7 @@ import os
 import sys
 import time
 import traceback
+from typing import TypeVar
 
 from . import cold, commands, handbook, lifecycle, report
 from .common import (
@@ -42,6 +43,7 @@ from .common import (
 
 HARNESS_SHARE_TARGET = 5.0
 SPEEDUP_TARGET = 1.6
+T = TypeVar("T")
 BUDGET_S = 13 * 60  # of make bench's 15 minutes: the rest is make's own steps and the report
 
 
@@ -152,6 +154,13 @@ def memory_figures(bench: Bench, full: dict) -> None:
                   "harness starts, and everything inside containers, excluded)")))
 
 
+def measured(value: T | None) -> T:
+    """What an earlier phase measured; the items that need it always run that phase first."""
+    if value is None:
+        raise RuntimeError("a phase ran before the phase it builds on")
+    return value
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--items", default="1,2,3,4,5,6,7", help="which items to measure (default: all)")
@@ -176,7 +185,7 @@ def main() -> int:
             overhead = commands.measure_overhead(bench, page)
         if 6 in items:
             phase("byexample (6)")
-            commands.measure_byexample(bench, page, overhead)
+            commands.measure_byexample(bench, page, measured(overhead))
         if 2 in items:
             phase("sandbox lifecycle (2)")
             lifecycle.measure_lifecycle(bench)
@@ -186,15 +195,16 @@ def main() -> int:
             provisioning = {"cold": cold.measure_cold(bench), "warm": cold.warm_provisioning(bench, 3)}
         if 3 in items:
             phase("nested engine and seeding (3)")
-            lifecycle.measure_engine(bench, provisioning["cold"]["seed_save_now_s"]["median"])
+            lifecycle.measure_engine(bench, measured(provisioning)["cold"]["seed_save_now_s"]["median"])
         if items & {4, 5, 7}:
             phase("whole handbook, warm, 2 workers (4, 7)")
             full = handbook.run_handbook(bench, "full-2-workers", PAGES, 2, memory=True)
             if 4 in items:
-                handbook_figures(bench, full, provisioning)
+                handbook_figures(bench, full, measured(provisioning))
         if 5 in items:
             # One worker takes about the page-seconds of the two-worker run: the whole handbook when
             # that still fits the budget, else a subset measured on both sides.
+            full = measured(full)
             expected = full["shares"]["page_seconds"]["total"] * 1.2 + 20
             if "BENCH_SUBSET" not in os.environ and time.monotonic() - began + expected < BUDGET_S:
                 phase("whole handbook, warm, 1 worker (5)")
@@ -208,7 +218,7 @@ def main() -> int:
                 two = handbook.run_handbook(bench, "subset-2-workers", subset, 2)
                 worker_figures(bench, full, one, two)
         if 7 in items:
-            memory_figures(bench, full)
+            memory_figures(bench, measured(full))
     except Exception:  # noqa: BLE001 - keep what was measured, and say where it stopped
         error = traceback.format_exc()
         print(error, file=sys.stderr)

@@ -87,8 +87,8 @@ def per_command(bench: Bench, page_path: Path) -> dict:
                     raise RuntimeError(f"{cmd!r} gave {r.output!r} (status {r.status})")
             return run
 
-        each = {"harness_evaluator": [], "sandbox_shell": [], "native_shell": []}
-        per_round = {k: [] for k in each}
+        each: dict[str, list[float]] = {"harness_evaluator": [], "sandbox_shell": [], "native_shell": []}
+        per_round: dict[str, list[float]] = {k: [] for k in each}
         loads = []
         try:
             for _ in range(rounds):
@@ -171,7 +171,7 @@ def measure_byexample(bench: Bench, page_200: Path, overhead: dict) -> None:
     work.mkdir(parents=True, exist_ok=True)
     runs = max(3, bench.repeat // 2)
     pages = {"commands-200": page_200, "index": SIMPLE_PAGE}
-    results = {}
+    results: dict[str, dict] = {}
     for key, src in pages.items():
         copy = _byexample_copy(src, work / f"{key}.md")
         byex, harness = [], []

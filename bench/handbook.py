@@ -106,8 +106,8 @@ class MemorySampler(threading.Thread):
 
 
 def _junit(path: Path) -> dict:
-    counts = {"tests": 0, "passed": 0, "failed": 0, "skipped": 0, "failed_needing_network": 0,
-              "failed_after_network_failure": 0, "failed_pages": {}}
+    counts: dict = {"tests": 0, "passed": 0, "failed": 0, "skipped": 0, "failed_needing_network": 0,
+                    "failed_after_network_failure": 0, "failed_pages": {}}
     if not path.exists():
         return counts
     offline_since: dict[str, int] = {}  # page -> line of its first block that needed the network
@@ -160,7 +160,7 @@ def run_handbook(bench: Bench, name: str, pages: list[str], workers: int, memory
                 sampler.join()
     wall = time.monotonic() - began
     records = [json.loads(p.read_text()) for p in sorted(timings.glob("*.json"))]
-    result = {"name": name, "workers": workers, "pages": pages, "wall_s": wall, "exit_status": code,
+    result: dict = {"name": name, "workers": workers, "pages": pages, "wall_s": wall, "exit_status": code,
               "load_before": load_before, "load_after": load(), "outcome": _junit(junit),
               "records": records, "shares": shares(records, wall, workers),
               "command": " ".join(cmd[1:]), "log": os.path.relpath(log, ROOT)}

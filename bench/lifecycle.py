@@ -41,7 +41,8 @@ def _bare_floor(bench: Bench) -> float:
 
 def measure_lifecycle(bench: Bench) -> None:
     runs = max(5, bench.repeat + 2)
-    parts = {"start": [], "shell": [], "remove": [], "total": [], "container_only": [], "docker_floor": []}
+    parts: dict[str, list[float]] = {"start": [], "shell": [], "remove": [], "total": [], "container_only": [],
+                                     "docker_floor": []}
     loads = []
     for _ in range(runs):
         box = _sandbox(bench)
@@ -130,7 +131,7 @@ def measure_seed_reuse(bench: Bench) -> dict:
 
 def measure_engine(bench: Bench, cold_save_s: float | None) -> None:
     runs = max(3, bench.repeat // 2)
-    parts = {"engine": [], "seed": [], "engine_plus_seed": [], "container": [], "remove": []}
+    parts: dict[str, list[float]] = {"engine": [], "seed": [], "engine_plus_seed": [], "container": [], "remove": []}
     loads = []
     for _ in range(runs):
         box = _sandbox(bench, engine=True)
