@@ -62,7 +62,7 @@ def handbook_figures(bench: Bench, full: dict, provisioning: dict) -> None:
     bench.add(Figure(
         "harness_share_warm_pct", 4, "Harness share, warm (time outside the examples' commands)", share, "%",
         f"<= {HARNESS_SHARE_TARGET}",
-        measured=("1 − Σ examples / Σ page totals over the HANDBOOK_TIMINGS records of the warm full run: "
+        measured=("1 - Σ examples / Σ page totals over the HANDBOOK_TIMINGS records of the warm full run: "
                   "everything a page spends outside its own commands, scripts and Python (sandbox, nested "
                   "engine, seeding, bookkeeping)"),
         why="" if share <= HARNESS_SHARE_TARGET else (
@@ -99,6 +99,9 @@ def handbook_figures(bench: Bench, full: dict, provisioning: dict) -> None:
         details=provisioning["warm"]))
 
 
+RUN_KEYS = ("pages", "wall_s", "outcome", "shares", "load_before", "load_after")
+
+
 def worker_figures(bench: Bench, two_full: dict, one: dict, two: dict) -> None:
     # The two runs follow each other on a shared machine, so the pages themselves may run slower in
     # one than in the other (a neighbour's build starts). "Same work" gives the one-worker run the
@@ -128,8 +131,8 @@ def worker_figures(bench: Bench, two_full: dict, one: dict, two: dict) -> None:
             f"(--dist loadfile) the longest page ({longest:.0f} s of {page_s:.0f} page-seconds) bounds the "
             f"speedup at {page_s / longest:.2f}x, and the machine's 2 cores are shared (load "
             f"{two['load_before'][0]} before the run)"),
-        details={"one_worker": {k: one[k] for k in ("pages", "wall_s", "outcome", "shares", "load_before", "load_after", "records")},
-                 "two_workers": {k: two[k] for k in ("pages", "wall_s", "outcome", "shares", "load_before", "load_after")},
+        details={"one_worker": {k: one[k] for k in (*RUN_KEYS, "records")},
+                 "two_workers": {k: two[k] for k in RUN_KEYS},
                  "raw_ratio": raw, "same_work_ratio": same_work,
                  "bound_by_longest_page": page_s / longest if longest else None}))
     sums = two_full["shares"]["page_seconds"]["total"]

@@ -111,14 +111,16 @@ def per_command(bench: Bench, page_path: Path) -> dict:
 def measure_overhead(bench: Bench, page_path: Path) -> dict:
     data = per_command(bench, page_path)
     ms = data["ms_per_command"]
-    harness, native, raw = ms["harness_evaluator"]["median"], ms["native_shell"]["median"], ms["sandbox_shell"]["median"]
+    harness, native = ms["harness_evaluator"]["median"], ms["native_shell"]["median"]
+    raw = ms["sandbox_shell"]["median"]
     over = harness - native
     bench.add(Figure(
         "per_command_overhead_ms", 1, "Per-command overhead above native bash", over, "ms", f"<= {TARGET_MS}",
         measured=(f"{COMMANDS} `echo` commands with output checks ({data['blocks']} console blocks of a generated "
                   f"page), {data['rounds']} interleaved rounds, median per command (per block / "
                   f"{PER_BLOCK} for the evaluator): the harness's evaluator (run_block: docker exec "
-                  f"pty, prompt marker, matching, per-block process count) in a started sandbox, minus the same commands through harness.shell.Shell on one host bash. "
+                  f"pty, prompt marker, matching, per-block process count) in a started sandbox, minus the same "
+                  f"commands through harness.shell.Shell on one host bash. "
                   f"Sandbox and shell start excluded (item 2)."),
         why="" if over <= TARGET_MS else f"{harness:.2f} ms in the sandbox against {native:.2f} ms natively",
         details={**data, "ratio_harness_to_native": harness / native if native else None,
@@ -143,7 +145,8 @@ def _byexample_copy(src: Path, dst: Path) -> Path:
 def _byexample(page: Path, work: Path) -> tuple[float, float, str]:
     """Wall seconds of a byexample process, the seconds it says its examples took, its verdict."""
     # the venv's console script: byexample has no `python -m` entry point
-    cmd = [str(Path(sys.executable).parent / "byexample"), "-l", "shell", "--timeout", "30", "--pretty", "none", str(page)]
+    cmd = [str(Path(sys.executable).parent / "byexample"), "-l", "shell", "--timeout", "30", "--pretty", "none",
+           str(page)]
     began = time.monotonic()
     proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True, timeout=600,
                           env={"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(work), "LANG": "C.UTF-8",
@@ -152,7 +155,7 @@ def _byexample(page: Path, work: Path) -> tuple[float, float, str]:
     m = BYEX_RAN.search(proc.stdout)
     if not m:
         raise RuntimeError(f"byexample did not run {page.name}:\n{proc.stdout[-800:]}{proc.stderr[-800:]}")
-    verdict = next((l for l in proc.stdout.splitlines() if "Pass:" in l), "")
+    verdict = next((line for line in proc.stdout.splitlines() if "Pass:" in line), "")
     return wall, float(m[1]), verdict.strip()
 
 

@@ -123,7 +123,7 @@ def measure_seed_reuse(bench: Bench) -> dict:
         logger.setLevel(old_level)
     after = _seed_state(again["seed"])
     log_after = save_log.stat().st_mtime_ns if save_log.exists() else None
-    seed_line = next((l for l in handler.lines if l.startswith("seed archive")), "")
+    seed_line = next((line for line in handler.lines if line.startswith("seed archive")), "")
     reused = before == after and log_before == log_after and "reused" in seed_line
     return {"reused": reused, "seconds": seconds, "before": before, "after": after,
             "images_log": handler.lines, "seed_save_log_unchanged": log_before == log_after}

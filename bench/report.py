@@ -60,7 +60,8 @@ def text_table(figures: list[Figure]) -> str:
     body = rows(figures)
     widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head))]
     widths[2] = min(widths[2], 60)  # long notes wrap in bench.json, not here
-    line = lambda r: "  ".join(c[:widths[i]].ljust(widths[i]) for i, c in enumerate(r)).rstrip()
+    def line(r):
+        return "  ".join(c[:widths[i]].ljust(widths[i]) for i, c in enumerate(r)).rstrip()
     return "\n".join([line(head), line(tuple("-" * w for w in widths)), *map(line, body)])
 
 
@@ -86,7 +87,7 @@ def chart(records: list[dict], path: Path, title: str) -> None:
     for keys, label, colour in SEGMENTS:
         widths = [sum(r.get(k, 0.0) for k in keys) for r in records]
         ax.barh(names, widths, left=left, label=label, color=colour, height=0.6)
-        left = [a + b for a, b in zip(left, widths)]
+        left = [a + b for a, b in zip(left, widths, strict=True)]
     for y, r in enumerate(records):
         ax.text(r["total"], y, f" {r['total']:.1f} s", va="center", fontsize=8)
     ax.set_xlabel("seconds (each page on one worker)")

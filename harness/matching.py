@@ -23,14 +23,14 @@ ELLIPSIS = "..."
 
 def normalize(text: str) -> list[str]:
     """The lines a terminal shows for a command's output, without trailing whitespace or blank lines."""
-    lines = [l.rstrip() for l in render(text.replace("\r\n", "\n"))]
+    lines = [line.rstrip() for line in render(text.replace("\r\n", "\n"))]
     while lines and not lines[-1]:
         lines.pop()
     return lines
 
 
 def normalize_expected(lines: list[str]) -> list[str]:
-    out = [l.rstrip() for l in lines]
+    out = [line.rstrip() for line in lines]
     while out and not out[-1]:
         out.pop()
     return out

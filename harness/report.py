@@ -14,10 +14,10 @@ TAIL_LINES = 25
 
 
 def tail(text: str, n: int = TAIL_LINES) -> str:
-    lines = [show_tabs(l.rstrip()) for l in render(text.rstrip("\n"))]
+    lines = [show_tabs(line.rstrip()) for line in render(text.rstrip("\n"))]
     cut = lines[-n:]
     prefix = [f"[... {len(lines) - n} earlier lines]"] if len(lines) > n else []
-    return "\n".join("    " + l for l in prefix + cut)
+    return "\n".join("    " + line for line in prefix + cut)
 
 
 def failure(where: str, what: str, *, command: str | None = None, status=None, expected_status=None,
@@ -37,7 +37,8 @@ def failure(where: str, what: str, *, command: str | None = None, status=None, e
         exp = f" (expected {expected_status})" if expected_status is not None else ""
         parts.append(f"  exit status: {st}{exp}")
     if expected is not None and actual is not None and not matches(expected, actual, loose):
-        parts.append("  output differs:\n" + "\n".join("    " + l for l in diff(expected, actual, loose).split("\n")))
+        parts.append("  output differs:\n"
+                     + "\n".join("    " + line for line in diff(expected, actual, loose).split("\n")))
     elif output.strip():
         parts.append("  output (last lines):\n" + tail(output))
     hint = _network_hint(output) if status not in (None, 0) else ""

@@ -118,7 +118,8 @@ class Sandbox:
         where = {"network_mode": "none"} if net is None else {"network": net.name}
         self.container = self.client.containers.create(
             self.image, ["sleep", "infinity"], init=True, detach=True, labels=run_labels,
-            volumes=mounts, hostname="sandbox", extra_hosts={"sandbox": "127.0.1.1"}, **({"working_dir": HOME} if self.reader else {}), **where, **extra,
+            volumes=mounts, hostname="sandbox", extra_hosts={"sandbox": "127.0.1.1"},
+            **({"working_dir": HOME} if self.reader else {}), **where, **extra,
         )
         if net is not None:
             # Offline until a block opts in: leave the network before the first process starts.
@@ -168,7 +169,8 @@ class Sandbox:
         if self._shell is None:
             env = {k: v for k, v in SHELL_ENV.items() if self.reader or k not in ("HOME", "USER")}
             who = ["-u", "reader", "-w", HOME] if self.reader else []
-            self._shell = Shell([docker_cli(), "exec", "-it", *who, *[x for k, v in env.items() for x in ("-e", f"{k}={v}")],
+            env_args = [x for k, v in env.items() for x in ("-e", f"{k}={v}")]
+            self._shell = Shell([docker_cli(), "exec", "-it", *who, *env_args,
                                  self.container.id, "bash", "--norc", "--noprofile", "--noediting", "-i"])
         return self._shell
 
@@ -190,7 +192,8 @@ class Sandbox:
             parents = [q for q in reversed(p.parents) if str(q).startswith(HOME + "/") or str(q) == HOME]
             for d in parents[1:]:
                 info = tarfile.TarInfo(str(d).lstrip("/"))
-                info.type, info.mode, info.uid, info.gid, info.mtime = tarfile.DIRTYPE, 0o755, READER_UID, READER_UID, time.time()
+                info.type, info.mode, info.mtime = tarfile.DIRTYPE, 0o755, time.time()
+                info.uid = info.gid = READER_UID
                 tar.addfile(info)
             info = tarfile.TarInfo(str(p).lstrip("/"))
             uid = READER_UID if self.reader else 0
@@ -268,7 +271,7 @@ class Sandbox:
             "tr '\\0' ' ' < $p/cmdline; echo;; esac; done"
         )
         try:
-            code, out = self.exec_root(["sh", "-c", script], user="reader")  # same uid: may read its /proc
+            _, out = self.exec_root(["sh", "-c", script], user="reader")  # same uid: may read its /proc
         except EngineStopped:
             return []
         readers = []

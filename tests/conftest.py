@@ -10,7 +10,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 # The host engine check's hooks (see hostcheck.py).
-from hostcheck import pytest_sessionfinish, pytest_sessionstart  # noqa: E402,F401  (needs the path above)
+from hostcheck import pytest_sessionfinish, pytest_sessionstart  # noqa: F401  (needs the path above)
 
 # The fixture pages are inputs of tests, not tests: collect them only when named.
 collect_ignore_glob = ["pages/*"]

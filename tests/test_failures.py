@@ -1,6 +1,5 @@
 """Pages that must FAIL: a harness that passes a broken page is the worst bug here."""
 import pytest
-
 from pagerun import PAGES, run_pages
 
 pytestmark = pytest.mark.docker

@@ -73,7 +73,7 @@ def test_snippets_are_expanded(tmp_path):
     (tmp_path / "hello.py").write_text("print('hi')\n")
     (b,) = blocks('```python title="h.py"\n--8<-- "hello.py"\n```\n', snippet_dirs=[tmp_path])
     assert b.body == "print('hi')\n"
-    with pytest.raises(PageError, match="snippet 'nope.py' not found"):
+    with pytest.raises(PageError, match=r"snippet 'nope\.py' not found"):
         blocks('```python title="h.py"\n--8<-- "nope.py"\n```\n', snippet_dirs=[tmp_path])
 
 

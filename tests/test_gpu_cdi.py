@@ -12,11 +12,11 @@ import stat
 import subprocess
 
 import pytest
+from pagerun import ROOT, run_pages
 
 from harness import cdi
 from harness.fences import parse_page
 from harness.plan import plan_page
-from pagerun import ROOT, run_pages
 
 
 def test_the_spec_names_each_gpu_and_all_and_shares_the_driver_files():

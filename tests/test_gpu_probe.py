@@ -1,11 +1,10 @@
 """GPU blocks run or skip by what a probe finds, never by assumption."""
-import os
 import stat
 
 import pytest
+from pagerun import run_pages
 
 from harness import gpu
-from pagerun import run_pages
 
 
 @pytest.fixture(autouse=True)
@@ -62,7 +61,8 @@ def test_hand_switch_turns_gpu_blocks_off(monkeypatch):
 @pytest.mark.skipif(gpu._host()[0], reason="this machine has a GPU: the skip path cannot be shown here")
 def test_gpu_blocks_are_reported_skipped_with_the_probes_reason(tmp_path):
     page = tmp_path / "gpu.md"
-    page.write_text("<!-- test: gpu -->\n```console\n$ nvidia-smi -L\nGPU 0: ...\n```\n\n```console\n$ echo cpu\ncpu\n```\n")
+    page.write_text("<!-- test: gpu -->\n```console\n$ nvidia-smi -L\nGPU 0: ...\n```\n\n"
+                    "```console\n$ echo cpu\ncpu\n```\n")
     out = run_pages(page, tmp_path=tmp_path, extra=["-rs"])
     assert out.code == 0, out.output
     assert "1 passed, 1 skipped" in out.output

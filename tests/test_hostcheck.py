@@ -5,7 +5,6 @@ import subprocess
 import sys
 
 import pytest
-
 from hostcheck import EngineState, differences
 from pagerun import ROOT
 
@@ -36,10 +35,12 @@ def test_a_run_that_deletes_docker0_fails(tmp_path):
         "import subprocess\n\ndef test_deletes_the_bridge():\n"
         "    subprocess.run(['ip', 'link', 'del', 'docker0'], check=True)\n")
     script = (f"ip link add docker0 type bridge && cd {tmp_path} && "
-              f"{sys.executable} -m pytest -p hostcheck -p no:cacheprovider -q -c /dev/null --rootdir={tmp_path} test_breaks.py")
+              f"{sys.executable} -m pytest -p hostcheck -p no:cacheprovider -q -c /dev/null "
+              f"--rootdir={tmp_path} test_breaks.py")
     env = {k: v for k, v in os.environ.items() if k != "HANDBOOK_HOST_CHECK_BY"}
     env["PYTHONPATH"] = str(ROOT / "tests")
-    proc = subprocess.run(["unshare", "--net", "sh", "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    proc = subprocess.run(["unshare", "--net", "sh", "-c", script], capture_output=True, text=True, env=env,
+                          timeout=120)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "1 passed" in proc.stdout
     assert "the default bridge docker0 is gone" in proc.stdout, proc.stdout

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import docker
 import pytest
-
 from pagerun import PAGES, ROOT, run_pages
 
 pytestmark = pytest.mark.docker
@@ -17,7 +16,8 @@ HOSTILE = PAGES / "hostile"
 EXPECTED = {
     "fork-bomb.md": ["fork-bomb.md:4: the block left", "a fork bomb or a runaway loop; the page's sandbox was stopped",
                      "fork-bomb.md:9: not run: the sandbox filled up with processes"],
-    "memory-hog.md": ["memory-hog.md:5: unexpected exit status", "137 (128+9: probably killed by signal 9, SIGKILL; the sandbox's memory limit"],
+    "memory-hog.md": ["memory-hog.md:5: unexpected exit status",
+                      "137 (128+9: probably killed by signal 9, SIGKILL; the sandbox's memory limit"],
     "busy-loop.md": ["busy-loop.md:5: command did not finish", "timed out"],
     "huge-output.md": ["huge-output.md:5: command did not finish", "output too large: cut off after 4 MiB"],
     "not-utf8-output.md": ["not-utf8-output.md:4: output differs", "+caf\ufffd \ufffd\ufffd"],
@@ -50,7 +50,7 @@ def digest(paths) -> dict:
 @pytest.fixture(scope="module")
 def hostile_run(tmp_path_factory):
     before = digest(TARGETS)
-    pages = sorted(HOSTILE.glob("*.md")) + [PAGES / "all-pass.md"]
+    pages = [*sorted(HOSTILE.glob("*.md")), PAGES / "all-pass.md"]
     began = time.monotonic()
     out = run_pages(*pages, tmp_path=tmp_path_factory.mktemp("hostile"), extra=["-n", "2", "--dist", "loadfile"])
     return out, time.monotonic() - began, before

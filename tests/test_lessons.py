@@ -1,6 +1,5 @@
 """Conventions of published lessons, and verdicts a reader can trust (issue 11), on real pages."""
 import pytest
-
 from pagerun import PAGES, run_pages
 
 pytestmark = pytest.mark.docker

@@ -1,15 +1,14 @@
 """What a run leaves behind: nothing, also when it is interrupted or killed."""
 import os
-from pathlib import Path
 import signal
 import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
 
 import docker
 import pytest
-
 from hostcheck import has_bridge
 from pagerun import PAGES, ROOT, run_pages
 
@@ -162,13 +161,14 @@ def own_engine(tmp_path):
     # `unshare --net`: a dockerd started with --bridge=none deletes any `docker0` it finds in its
     # network namespace, and in the host's that is the contributor's engine's default bridge.
     daemon = subprocess.Popen(
-        ["unshare", "--net", "dockerd", "-H", f"unix://{sock}", "--data-root", str(root / "data"), "--exec-root", str(root / "exec"),
+        ["unshare", "--net", "dockerd", "-H", f"unix://{sock}", "--data-root", str(root / "data"),
+         "--exec-root", str(root / "exec"),
          "--pidfile", str(root / "dockerd.pid"), "--bridge=none", "--iptables=false", "--ip-masq=false"],
         stdout=open(root / "dockerd.log", "wb"), stderr=subprocess.STDOUT, start_new_session=True)
     try:
         for _ in range(300):
             try:
-                other = docker.DockerClient(base_url=f"unix://{sock}", timeout=300)
+                docker.DockerClient(base_url=f"unix://{sock}", timeout=300)
                 break
             except docker.errors.DockerException:  # not up yet
                 time.sleep(0.2)
@@ -200,7 +200,7 @@ def _reap(root: Path) -> None:
         for procs in (c / "cgroup.procs" for c in cgroups if (c / "cgroup.procs").exists()):
             for pid in procs.read_text().split():
                 subprocess.run(["kill", "-9", pid], check=False)
-    mounts = [l.split()[1] for l in Path("/proc/mounts").read_text().splitlines() if str(root) in l.split()[1]]
+    mounts = [m.split()[1] for m in Path("/proc/mounts").read_text().splitlines() if str(root) in m.split()[1]]
     for m in sorted(mounts, reverse=True):
         subprocess.run(["umount", "-l", m], check=False)
     subprocess.run(["rm", "-rf", str(root)], check=False)
@@ -228,7 +228,8 @@ def test_the_second_engine_keeps_off_the_hosts_network(bridge_before, own_engine
 def test_the_engine_stopping_mid_run_fails_clearly_and_does_not_hang(own_engine, tmp_path):
     sock, image, daemon = own_engine
     page = tmp_path / "engine-stops.md"
-    page.write_text("<!-- test: timeout=120 -->\n```console\n$ sleep 100\n```\n\n```console\n$ echo after\nafter\n```\n")
+    page.write_text("<!-- test: timeout=120 -->\n```console\n$ sleep 100\n```\n\n"
+                    "```console\n$ echo after\nafter\n```\n")
     env = {**os.environ, "DOCKER_HOST": f"unix://{sock}", "HANDBOOK_NETWORK": "none",
            "HANDBOOK_SANDBOX_IMAGE": image}
     cmd = [sys.executable, "-m", "pytest", "-c", str(ROOT / "pytest.ini"), f"--rootdir={ROOT}",

@@ -2,7 +2,6 @@
 import secrets
 
 import pytest
-
 from pagerun import PAGES, run_pages
 
 pytestmark = pytest.mark.docker

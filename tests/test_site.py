@@ -10,7 +10,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 import sitebrowser
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -169,9 +168,9 @@ def test_code_blocks_have_a_copy_button(browser, base_url):
     if int(stamp.get_attribute("data-gpu-skipped")):
         assert "skipped for want of a GPU" in stamp.text
     shot(browser, "chapter-docker")
-    buttons = _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "article .highlight button[data-md-type='copy'], "
-                                                                     "article .highlight button.md-clipboard"),
-                    "a copy button")
+    copy_buttons = ("article .highlight button[data-md-type='copy'], "
+                    "article .highlight button.md-clipboard")
+    buttons = _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, copy_buttons), "a copy button")
     assert buttons[0].get_attribute("title") == "Copy to clipboard"
     block = buttons[0].find_element(By.XPATH, "./ancestor::div[contains(@class, 'highlight')]")
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", block)

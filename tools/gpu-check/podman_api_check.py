@@ -39,6 +39,11 @@ ULIMITS = [docker.types.Ulimit(name="nofile", soft=1024, hard=1024),
 results: list[tuple[str, bool, str]] = []
 
 
+def cgroup_read(v2: str, v1: str) -> str:
+    """A shell command printing a cgroup limit, from cgroup v2's file or else v1's."""
+    return f"cat /sys/fs/cgroup/{v2} 2>/dev/null || cat /sys/fs/cgroup/{v1}"
+
+
 def check(name: str):
     def decorate(func):
         try:
@@ -151,7 +156,8 @@ def main() -> int:
 
     @check("CLI exec -it (the page shell)")
     def _():
-        env = [x for k, v in {"HOME": "/home/reader", "TERM": "xterm", "K": "from -e"}.items() for x in ("-e", f"{k}={v}")]
+        wanted = {"HOME": "/home/reader", "TERM": "xterm", "K": "from -e"}
+        env = [x for k, v in wanted.items() for x in ("-e", f"{k}={v}")]
         shell = Shell([docker_cli(), "exec", "-it", "-u", "reader", "-w", "/home/reader", *env, box.id,
                        "bash", "--norc", "--noprofile", "--noediting", "-i"])
         try:
@@ -193,7 +199,8 @@ def main() -> int:
         ("cap_add ALL, cap_drop SYS_RESOURCE", {"cap_add": ["ALL"], "cap_drop": ["SYS_RESOURCE"]}),
         ("security_opt seccomp/apparmor unconfined", {"security_opt": ["seccomp=unconfined", "apparmor=unconfined"]}),
         ("device_cgroup_rules", {"device_cgroup_rules": ["a *:* rwm"]}),
-        ("device_requests (toolkit style --gpus)", {"device_requests": [docker.types.DeviceRequest(count=-1, capabilities=[["gpu"]])]}),
+        ("device_requests (toolkit style --gpus)",
+         {"device_requests": [docker.types.DeviceRequest(count=-1, capabilities=[["gpu"]])]}),
         ("devices by CDI name", {"devices": ["nvidia.com/gpu=all"]}),
         ("no ulimits (engine defaults)", {"ulimits": None}),
     ]:
@@ -201,13 +208,13 @@ def main() -> int:
         def _(extra=extra, name=name):
             c = start(**extra)
             if name == "pids_limit":
-                r = c.exec_run(["sh", "-c", "cat /sys/fs/cgroup/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids/pids.max"])
+                r = c.exec_run(["sh", "-c", cgroup_read("pids.max", "pids/pids.max")])
                 return f"pids.max in the container: {r.output.decode().strip()}"
             if name == "mem_limit+memswap_limit":
-                r = c.exec_run(["sh", "-c", "cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes"])
+                r = c.exec_run(["sh", "-c", cgroup_read("memory.max", "memory/memory.limit_in_bytes")])
                 return f"memory limit in the container: {r.output.decode().strip()}"
             if name == "nano_cpus":
-                r = c.exec_run(["sh", "-c", "cat /sys/fs/cgroup/cpu.max 2>/dev/null || cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us"])
+                r = c.exec_run(["sh", "-c", cgroup_read("cpu.max", "cpu/cpu.cfs_quota_us")])
                 return f"cpu quota in the container: {r.output.decode().strip()}"
             if name.startswith("device_requests"):
                 r = c.exec_run(["sh", "-c", "ls /dev | grep -c nvidia || true"])
