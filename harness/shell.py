@@ -51,17 +51,17 @@ class Shell:
         self.child.delaybeforesend = None
         self.alive = True
         # Job control off: no "[1]+ Done" lines between a command's output and the next prompt.
-        # The prompt is rebuilt before every command, so `source ~/.bashrc` or an activated
+        # The prompts are rebuilt before every command, so `source ~/.bashrc` or an activated
         # virtual environment cannot hide it; the function keeps `$?` for the reader.
         # A harness command sets __hb_quiet; the prompt function then deletes that command's
         # line from the history before the page sees the prompt.
         setup = (
             # octal escapes, expanded only when the prompt is drawn: printing $PS1, $PS2 or `env`
             # never shows a marker itself
-            f"stty -echo; set +m; PS2='\\036HB{self.token}:+\\037'; "
+            "stty -echo; set +m; "
             "__hb_prompt() { local s=$?; "
             "if [ -n \"${__hb_quiet-}\" ]; then history -d -1 2>/dev/null; unset __hb_quiet; fi; "
-            f"PS1='\\036HB{self.token}:'$s'\\037'; return $s; }}; "
+            f"PS1='\\036HB{self.token}:'$s'\\037'; PS2='\\036HB{self.token}:+\\037'; return $s; }}; "
             "PROMPT_COMMAND=__hb_prompt"
         )
         result = self.run(setup, timeout=start_timeout)

@@ -30,6 +30,12 @@ def test_an_incomplete_command_is_noticed_at_once_and_the_shell_stays_in_step(sh
     assert (after.output, after.status) == ("next\n", 0)
 
 
+def test_a_page_that_sets_its_own_continuation_prompt_cannot_hide_an_incomplete_command(shell):
+    shell.run("PS2='more> '", timeout=30, typed=True)
+    result = shell.run("echo 'abc", timeout=90)
+    assert result.incomplete and result.seconds < 60, result
+
+
 def test_continuation_prompts_are_not_output(shell):
     result = shell.run('for i in 1 2; do\n  echo "$i"\ndone', timeout=30, typed=True)
     assert (result.output, result.status, result.incomplete) == ("1\n2\n", 0, False)
