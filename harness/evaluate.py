@@ -275,6 +275,9 @@ def _stopped_note(page: Page, result) -> str:
     if result.incomplete:
         notes.append("the command is incomplete: bash waits for more input (it was interrupted); "
                      "a line that continues a command starts with `> `")
+    if result.unsent:
+        notes.append(f"bash ended the command before its last {result.unsent} line(s), which were not run: "
+                     "it does not continue there (a `> ` line continues a command only while bash waits for more)")
     if result.timed_out:
         notes.append("timed out: the command did not finish in time and was interrupted")
     if result.truncated:

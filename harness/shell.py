@@ -35,6 +35,7 @@ class Result:
     truncated: bool = False
     seconds: float = 0.0
     incomplete: bool = False  # bash asked for more lines than the command has, and was interrupted
+    unsent: int = 0  # lines never sent: bash ended the command before them
 
 
 class ShellGone(Exception):
@@ -76,8 +77,11 @@ class Shell:
         if not self.alive:
             return Result("", None, gone=True)
         began = time.monotonic()
-        lines = command.count("\n") + 1
-        self.child.send((command if typed else "__hb_quiet=1; " + command).encode() + b"\n")
+        # One line at a time, each only when bash asks for it (PS2): bash never holds a line
+        # the harness has not accounted for, so the output read belongs to this command.
+        lines = command.split("\n")
+        self.child.send((lines[0] if typed else "__hb_quiet=1; " + lines[0]).encode() + b"\n")
+        sent = 1
         buf = bytearray()
         truncated = False
         deadline = began + timeout
@@ -87,12 +91,16 @@ class Shell:
             m = self.marker.search(buf, max(0, len(buf) - 65536 - 64))
             if m:
                 out = self._strip(bytes(buf[: m.start()]))
-                return Result(_decode(out), int(m[1]), truncated=truncated, seconds=time.monotonic() - began)
-            if asked < lines:
+                return Result(_decode(out), int(m[1]), truncated=truncated, seconds=time.monotonic() - began,
+                              unsent=len(lines) - sent)
+            if asked < len(lines):
                 for more in self.more.finditer(buf, scanned):
                     asked += 1
                     scanned = more.end()
-                if asked >= lines:
+                    if sent < len(lines):
+                        self.child.send(lines[sent].encode() + b"\n")
+                        sent += 1
+                if asked >= len(lines):
                     # every line is read and bash asks for one more: the command is not complete,
                     # and waiting would only end at the timeout
                     return self._interrupt(buf, began, "", truncated, incomplete=True)
@@ -101,7 +109,9 @@ class Shell:
                 if not truncated:
                     self.child.sendcontrol("c")
                 truncated = True
-                del buf[: len(buf) - 65536]
+                cut = len(buf) - 65536
+                del buf[:cut]
+                scanned = max(0, scanned - cut)
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 extra = on_timeout() if on_timeout else ""

@@ -50,3 +50,11 @@ def test_history_holds_only_the_commands_a_page_typed(shell):
     shell.run("echo two", timeout=30, typed=True)
     listed = shell.run("history", timeout=30, typed=True).output.split("\n")
     assert [line.split(None, 1)[1] for line in listed if line.strip()] == ["echo one", "echo two", "history"]
+
+
+def test_lines_bash_does_not_ask_for_are_never_sent(shell):
+    # the plan decides continuation with bash; should the page's shell disagree, it stays in step
+    result = shell.run("echo a\necho b", timeout=30, typed=True)
+    assert (result.output, result.status, result.unsent) == ("a\n", 0, 1)
+    after = shell.run("echo c", timeout=30, typed=True)
+    assert (after.output, after.status, after.unsent) == ("c\n", 0, 0)
