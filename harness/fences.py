@@ -9,6 +9,7 @@ option comments before a fence, and hidden blocks inside a comment.
 """
 from __future__ import annotations
 
+import itertools
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -217,7 +218,7 @@ def parse_page(text: str, path: str, snippet_dirs=()) -> list[Block]:
 
 def _pair_outputs(blocks: list[Block], text: str) -> None:
     """Join each visible bash block to an output or error fence right after it (blank lines only between)."""
-    for script, shown in zip(blocks, blocks[1:]):
+    for script, shown in itertools.pairwise(blocks):
         if script.kind == "bash" and not script.hidden and shown.kind == "display" and shown.lang in OUTPUTS \
                 and not shown.hidden and not text[script.end:shown.start].strip():
             script.output = shown

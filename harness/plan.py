@@ -79,7 +79,7 @@ def plan_page(blocks: list[Block], path: str, options: dict | None = None) -> Pl
             typed[b.start] = b.body
             prompt = b.options.get("prompt", plan.options.get("prompt", DEFAULT_PROMPT))
             if b.output is not None and _prompted(b.body, prompt):
-                plan.commands[b.start] = _session(b, path, prompt)
+                plan.commands[b.start] = _session(b, b.output, path, prompt)
                 typed[b.start] = "\n".join(c.text for c in plan.commands[b.start])
     commands = "\n".join(typed.values())
     for i, b in enumerate(plan.blocks):
@@ -105,15 +105,15 @@ def _prompted(body: str, prompt: str) -> bool:
     return bool(prompt_pattern(prompt).match(first))
 
 
-def _session(block: Block, path: str, prompt: str) -> list:
+def _session(block: Block, output: Block, path: str, prompt: str) -> list:
     """The commands of a bash block with `$ ` prompts whose output is in the fence after it."""
     commands = split_console(block.body, block.body_lines, path, block.line, prompt)
     for cmd in commands:
-        shown = [(text, line) for text, line in zip(cmd.expected, cmd.expected_lines) if text.strip()]
+        shown = [(text, line) for text, line in zip(cmd.expected, cmd.expected_lines, strict=True) if text.strip()]
         if shown:
             text, line = shown[0]
             raise PageError(path, line, f"{text.strip()!r} is not a command: this block's output "
-                            f"belongs in the ```{block.output.lang} fence after it (line {block.output.line})")
+                            f"belongs in the ```{output.lang} fence after it (line {output.line})")
     return commands
 
 

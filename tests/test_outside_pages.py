@@ -7,7 +7,6 @@ never collide, and a folder of such pages must be recognised as pages to run.
 import xml.etree.ElementTree as ET
 
 import pytest
-
 from pagerun import run_pages
 
 pytestmark = pytest.mark.docker

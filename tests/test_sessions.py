@@ -7,7 +7,6 @@ import shutil
 import time
 
 import pytest
-
 from pagerun import PAGES, run_pages
 
 from harness.console import split_console
@@ -32,7 +31,7 @@ def test_an_incomplete_command_is_a_page_error_naming_its_line():
     with pytest.raises(PageError) as e:
         split_console('$ echo ok\nok\n$ echo "abc\ndef"\n', [3, 4, 5, 6], "p.md", 2)
     assert str(e.value).startswith("p.md:5: the command is incomplete: bash waits for more input")
-    with pytest.raises(PageError, match="p.md:1: the command is incomplete"):
+    with pytest.raises(PageError, match=r"p\.md:1: the command is incomplete"):
         split_console("$ for f in *.txt; do\n", [1], "p.md", 0)
 
 
