@@ -19,6 +19,7 @@ import pytest
 
 from . import cdi, gpu, report
 from .matching import matches, normalize, normalize_expected, updated
+from .options import NONZERO, status_ok
 from .plan import DOCKER_WORD, GPUS_FLAG, RUNS_MAKE, Plan, images_used, is_dockerfile, is_makefile, make_targets
 from .pyblocks import PrintCheck, PyRunner, PythonGone, print_checks
 from .sandbox import DEFAULT_DISK, DISK_CHECK_SECONDS, EngineStopped, NetworkUnavailable, Sandbox, gib
@@ -232,7 +233,8 @@ def _run_block(page: Page, block) -> str:
         if "image" in opts:
             return _in_own_container(page, block)
         page.box().set_online(bool(opts.get("network")))
-        run = {"console": _console, "bash": _script, "file": _file, "python": _python}[block.kind]
+        kind = "session" if block.kind == "bash" and block.output is not None else block.kind
+        run = {"console": _console, "bash": _script, "session": _session, "file": _file, "python": _python}[kind]
         before = page.sandbox.process_count()
         return _with_limits(page, block, run(page, block), before)
     except (ShellGone, EngineStopped, NetworkUnavailable, SandboxFailed) as e:
@@ -283,6 +285,12 @@ def _stopped_note(page: Page, result) -> str:
     notes = []
     if result.stopped:
         notes.append(result.stopped)
+    if result.incomplete:
+        notes.append("the command is incomplete: bash waits for more input (it was interrupted); "
+                     "a line that continues a command starts with `> `")
+    if result.unsent:
+        notes.append(f"bash ended the command before its last {result.unsent} line(s), which were not run: "
+                     "it does not continue there (a `> ` line continues a command only while bash waits for more)")
     if result.timed_out:
         notes.append("timed out: the command did not finish in time and was interrupted")
     if result.truncated:
@@ -304,14 +312,15 @@ def _engine_answers() -> bool:
         return False
 
 
-def _run(page: Page, command: str, timeout: float):
+def _run(page: Page, command: str, timeout: float, typed: bool = False):
     box = page.box()
 
     def waiting() -> str:
         readers = box.waiting_for_input()
         return ("\n[harness] waiting for input from the terminal: " + "; ".join(readers)) if readers else ""
 
-    result = page.sh().run(command, timeout, on_timeout=waiting, watch=box.over_disk, every=DISK_CHECK_SECONDS)
+    result = page.sh().run(command, timeout, on_timeout=waiting, typed=typed, watch=box.over_disk,
+                           every=DISK_CHECK_SECONDS)
     if result.status == 128 + signal.SIGXFSZ:
         # killed by SIGXFSZ: a file would have grown past RLIMIT_FSIZE, which is the disk bound
         result.stopped = (f"a file would have grown past the page's {gib(box.disk)} disk bound, and the command "
@@ -339,7 +348,7 @@ def _console(page: Page, block) -> str:
             checked = _pending_make_checks(page, f"before the page first runs make, at line {cmd.line}")
             if checked:
                 failures.append(checked)
-        result = _run(page, cmd.text, deadline)
+        result = _run(page, cmd.text, deadline, typed=True)
         deadline = max(1.0, deadline - result.seconds)
         actual = normalize(result.output)
         expected = normalize_expected(cmd.expected)
@@ -351,7 +360,7 @@ def _console(page: Page, block) -> str:
                 last_line = cmd.expected_lines[-1] if cmd.expected_lines else cmd.end_line
                 page.updates.append((first, last_line, new, block.indent))
                 expected = new
-        if note or result.status != want:
+        if note or not status_ok(want, result.status):
             what = "command did not finish" if note else "unexpected exit status"
             # with the diff too (when the command finished): one run shows all that is wrong
             failures.append(report.failure(where, what, command=cmd.text, status=result.status,
@@ -376,11 +385,64 @@ def _script(page: Page, block) -> str:
     result = _run(page, f"source {path}", _timeout(page, block))
     want = block.options.get("exit", 0)
     note = _stopped_note(page, result)
-    if note or result.status != want:
+    if note or not status_ok(want, result.status):
         failed = report.failure(page.where(block.line), "script failed", command=f"(the {block.lang} block)",
                                 status=result.status, expected_status=want, output=result.output, note=note)
         return f"{checked}\n\n{failed}" if checked else failed
     return checked
+
+
+def _session(page: Page, block) -> str:
+    """A bash block and the ```output (or ```error) fence after it: the fence is all the block prints.
+
+    The block is a script, or commands after `$ ` prompts (each must succeed but the last,
+    whose status `error`, or `exit=`, decides). `error` means a non-zero exit is expected.
+    """
+    shown = block.output
+    want = block.options.get("exit", NONZERO if shown.lang == "error" else 0)
+    loose = _loose(page, block)
+    checked = ""
+    if page.make_checks and RUNS_MAKE.search(block.body):
+        checked = _pending_make_checks(page, f"before the page first runs make, in the block at line {block.line}")
+    commands = page.plan.commands.get(block.start)
+    if commands is None:
+        page.counter += 1
+        path = f"{SCRIPTS_DIR}/block-{page.counter}.sh"
+        page.box().write_file(path, block.body.encode())
+        steps = [(f"source {path}", f"(the {block.lang} block)", block.line, False)]
+    else:
+        steps = [(c.text, c.text, c.line, True) for c in commands]
+    body = shown.body.split("\n")[:-1] if shown.body else []
+    expected = normalize_expected(body)
+    deadline = _timeout(page, block)
+    printed = []
+    problem = ""
+    for n, (text, shown_as, line, typed) in enumerate(steps):
+        wanted = want if n == len(steps) - 1 else 0
+        result = _run(page, text, deadline, typed=typed)
+        deadline = max(1.0, deadline - result.seconds)
+        printed.append(result.output)
+        note = _stopped_note(page, result)
+        if note or not status_ok(wanted, result.status):
+            # with the fence's diff once the whole block ran: one run shows all that is wrong
+            whole = not note and n == len(steps) - 1
+            problem = report.failure(page.where(line), "command did not finish" if note else "unexpected exit status",
+                                     command=shown_as, status=result.status, expected_status=wanted,
+                                     output=result.output, note=note, loose=loose,
+                                     expected=expected if whole else None,
+                                     actual=normalize("".join(printed)) if whole else None)
+            break
+    else:
+        actual = normalize("".join(printed))
+        if not matches(expected, actual, loose):
+            if Settings.update and all(shown.body_lines):
+                first = shown.body_lines[0] if body else shown.line + 1
+                last = shown.body_lines[-1] if body else shown.line
+                page.updates.append((first, last, updated(expected, actual, loose), shown.indent))
+            problem = report.failure(page.where(shown.line), f"output differs from the ```{shown.lang} fence",
+                                     command=f"(the {block.lang} block at line {block.line})", expected=expected,
+                                     actual=actual, loose=loose)
+    return "\n\n".join(p for p in (checked, problem) if p)
 
 
 def _cwd(page: Page) -> str:

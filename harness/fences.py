@@ -9,6 +9,7 @@ option comments before a fence, and hidden blocks inside a comment.
 """
 from __future__ import annotations
 
+import itertools
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -25,6 +26,9 @@ CONSOLE = {"console"}
 SCRIPT = {"bash", "sh", "shell"}
 PYTHON = {"python", "py", "python3"}
 MUST_BE_FILES = {"dockerfile", "makefile", "make"}
+# A script fence right before one of these is a session, and this fence its combined output
+# (the Carpentries Workbench's convention); `error` also says that the script fails.
+OUTPUTS = {"output", "error"}
 
 
 @dataclass
@@ -42,6 +46,7 @@ class Block:
     indent: str
     body_lines: list[int] = field(default_factory=list)  # page line of each body line; 0 if from a snippet
     hidden: bool = False
+    output: Block | None = None  # a bash block's ```output or ```error fence (the Carpentries pair)
 
     @property
     def title(self) -> str | None:
@@ -207,7 +212,16 @@ def parse_page(text: str, path: str, snippet_dirs=()) -> list[Block]:
     for end_line, (_, _, start_line) in sorted(pending.items()):
         raise PageError(path, start_line + 1, "option comment is not followed by a code block")
     blocks.sort(key=lambda b: b.start)
+    _pair_outputs(blocks, text)
     return blocks
+
+
+def _pair_outputs(blocks: list[Block], text: str) -> None:
+    """Join each visible bash block to an output or error fence right after it (blank lines only between)."""
+    for script, shown in itertools.pairwise(blocks):
+        if script.kind == "bash" and not script.hidden and shown.kind == "display" and shown.lang in OUTPUTS \
+                and not shown.hidden and not text[script.end:shown.start].strip():
+            script.output = shown
 
 
 def _make_block(fence, lines, offsets, options, path, snippet_dirs, s_off, e_off, hidden):

@@ -19,10 +19,18 @@ def _seconds(v: str) -> float:
     return x
 
 
-def _status(v: str) -> int:
-    x = int(v)
+NONZERO = "nonzero"  # `exit=nonzero`: any failing status, for blocks that only show that a command fails
+
+
+def _status(v: str) -> int | str:
+    if v == NONZERO:
+        return NONZERO
+    try:
+        x = int(v)
+    except ValueError:
+        raise ValueError("must be an exit status from 0 to 255, or `nonzero`") from None
     if not 0 <= x <= 255:
-        raise ValueError("must be an exit status from 0 to 255")
+        raise ValueError("must be an exit status from 0 to 255, or `nonzero`")
     return x
 
 
@@ -30,6 +38,19 @@ def _text(v: str) -> str:
     if not v.strip():
         raise ValueError("must not be empty")
     return v
+
+
+def _prompt(v: str) -> str:
+    if not v.strip() or v != v.strip():
+        raise ValueError("must be the prompt's text, without spaces around it (the space after it is implied)")
+    return v
+
+
+def status_ok(wanted: int | str, status: int | None) -> bool:
+    """Whether an exit status is the one a block expects (`exit=N` or `exit=nonzero`)."""
+    if status is None:
+        return False
+    return status != 0 if wanted == NONZERO else status == wanted
 
 
 def _words(v: str) -> tuple[str, ...]:
@@ -81,6 +102,7 @@ SPEC = {
     "raises": _text,
     "secrets": _words,
     "whitespace": _whitespace,
+    "prompt": _prompt,
 }
 
 
@@ -92,6 +114,7 @@ PAGE_SPEC: dict = {
     "whitespace": _whitespace,
     "files": _words,  # data files beside the page, copied into the working directory (loader.py checks them)
     "disk": _size,  # bytes the page may write: its container layer, and its Docker engine's images
+    "prompt": _prompt,
 }
 
 

@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from .console import split_console
+from .console import DEFAULT_PROMPT, prompt_pattern, split_console
+from .errors import PageError
 from .fences import Block
 
 DOCKER_WORD = re.compile(r"(?:^|[\s;&|(`$])(?:sudo\s+)?(?:docker|docker-compose)(?:\s|$)", re.M)
@@ -68,11 +69,18 @@ def plan_page(blocks: list[Block], path: str, options: dict | None = None) -> Pl
     plan.teardown = [b for b in blocks if b.options.get("teardown")]
     typed = {}  # what the reader types in each console/bash block: commands, not their output
     for b in plan.blocks:
+        if "skip" in b.options:
+            continue  # never run, so never parsed as a session: a lesson's lone illustrative `$` is fine
         if b.kind == "console":
-            plan.commands[b.start] = split_console(b.body, b.body_lines, path, b.line)
+            prompt = b.options.get("prompt", plan.options.get("prompt", DEFAULT_PROMPT))
+            plan.commands[b.start] = split_console(b.body, b.body_lines, path, b.line, prompt)
             typed[b.start] = "\n".join(c.text for c in plan.commands[b.start])
         elif b.kind == "bash":
             typed[b.start] = b.body
+            prompt = b.options.get("prompt", plan.options.get("prompt", DEFAULT_PROMPT))
+            if b.output is not None and _prompted(b.body, prompt):
+                plan.commands[b.start] = _session(b, b.output, path, prompt)
+                typed[b.start] = "\n".join(c.text for c in plan.commands[b.start])
     commands = "\n".join(typed.values())
     for i, b in enumerate(plan.blocks):
         if b.start in typed and DOCKER_WORD.search(typed[b.start]):
@@ -89,6 +97,24 @@ def plan_page(blocks: list[Block], path: str, options: dict | None = None) -> Pl
             elif DOCKER_WORD.search(b.body) and _runs(title, b.body, commands):
                 plan.engine = True  # a Makefile or script of the page's that calls docker, and is run
     return plan
+
+
+def _prompted(body: str, prompt: str) -> bool:
+    """Whether a script block is written as typed commands (`$ ls`), as lessons often do."""
+    first = next((line for line in body.split("\n") if line.strip()), "")
+    return bool(prompt_pattern(prompt).match(first))
+
+
+def _session(block: Block, output: Block, path: str, prompt: str) -> list:
+    """The commands of a bash block with `$ ` prompts whose output is in the fence after it."""
+    commands = split_console(block.body, block.body_lines, path, block.line, prompt)
+    for cmd in commands:
+        shown = [(text, line) for text, line in zip(cmd.expected, cmd.expected_lines, strict=True) if text.strip()]
+        if shown:
+            text, line = shown[0]
+            raise PageError(path, line, f"{text.strip()!r} is not a command: this block's output "
+                            f"belongs in the ```{output.lang} fence after it (line {output.line})")
+    return commands
 
 
 def _runs(title: str, body: str, commands: str) -> bool:

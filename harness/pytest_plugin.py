@@ -14,6 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from sybil.integration.pytest import SybilFile
 
 from . import labels
 from .evaluate import Settings
@@ -51,11 +52,34 @@ def _stop_on_signals() -> None:
 
 
 _stop_on_signals()
+PAGE_SUFFIXES = (".md", ".ipynb")
 
 
 def _collecting_pages(config) -> bool:
-    args = [str(a) for a in config.args]
-    return any(a.endswith(".md") or "docs" in a or a.endswith(".ipynb") for a in args)
+    """Whether this run may collect pages, and so needs the engine and the images.
+
+    A page, or any folder outside the harness's own tests (docs/, or a folder of pages
+    anywhere on the machine), may hold pages; the harness's unit tests need no engine.
+    """
+    for arg in config.args:
+        path = Path(str(arg).split("::")[0])
+        if path.suffix in PAGE_SUFFIXES:
+            return True
+        if path.is_dir() and not _inside(path, ROOT / "tests") and _holds_pages(path):
+            return True
+    return False
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder)
+        return True
+    except ValueError:
+        return False
+
+
+def _holds_pages(folder: Path) -> bool:
+    return any(next(folder.rglob("*" + suffix), None) for suffix in PAGE_SUFFIXES)
 
 
 def pytest_configure(config):
@@ -132,15 +156,31 @@ def pytest_unconfigure(config):
                       "the next run removes them when the engine answers again")
 
 
-_collect_page = make_sybil().pytest()
+_SYBIL = make_sybil()
+
+
+def _outside_id(file_path: Path, parent) -> dict:
+    """A node id for a page outside the rootdir: its absolute path.
+
+    pytest names such a file relative to itself when it is given on the command line, so
+    every page outside the repository got the id "" and two blocks on the same line of two
+    pages collided (xdist then ran one of them, and JUnit had no classname).
+    """
+    try:
+        file_path.relative_to(parent.session.config.rootpath)
+        return {}
+    except ValueError:
+        return {"nodeid": file_path.resolve().as_posix()}
 
 
 def pytest_collect_file(file_path, parent):
     if file_path.suffix == ".ipynb" and ".ipynb_checkpoints" not in file_path.parts:
         from .notebooks import NotebookFile
 
-        return NotebookFile.from_parent(parent, path=file_path)
-    return _collect_page(file_path, parent)
+        return NotebookFile.from_parent(parent, path=file_path, **_outside_id(file_path, parent))
+    if _SYBIL.should_parse(file_path):
+        return SybilFile.from_parent(parent, path=file_path, sybils=[_SYBIL], **_outside_id(file_path, parent))
+    return None
 
 
 def pytest_collection_modifyitems(config, items):
