@@ -13,7 +13,7 @@ ARGS ?=
 KFLAG := $(if $(K),-k "$(K)",)
 
 .PHONY: help venv engine images test test-unit test-harness test-docs test-docs-gpu update-docs site serve publish \
-        test-site chromium bench doctor hooks pin upgrade lint clean
+        test-site chromium bench doctor hooks pin upgrade lint check clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -87,6 +87,10 @@ doctor: ## Check this machine against the onboarding checklist
 
 hooks: venv ## Install the pre-commit hooks (strip notebook outputs, pages parse, no secrets)
 	$(VENV)/bin/pre-commit install
+
+check: venv ## Lint (ruff) and type-check (mypy) the harness, site hooks, bench, tools and tests
+	$(VENV)/bin/ruff check harness site_hooks bench tools tests
+	$(VENV)/bin/mypy
 
 lint: venv ## Run the pre-commit hooks on every file
 	$(VENV)/bin/pre-commit run --all-files

@@ -42,7 +42,7 @@ def split_console(body: str, body_lines: list[int], path: str, block_line: int,
         lines.pop()
     starts = prompt_pattern(prompt)
     open_command = False  # bash would wait for more of the last command
-    for text, number in zip(lines, body_lines):
+    for text, number in zip(lines, body_lines, strict=False):
         number = number or block_line
         if open_command:
             c = CONTINUATION.match(text)

@@ -15,9 +15,11 @@ import signal
 import time
 from pathlib import Path, PurePosixPath
 
+import docker
 import pytest
 
 from . import cdi, gpu, report
+from .engine import EngineUnavailable
 from .matching import matches, normalize, normalize_expected, updated
 from .options import NONZERO, status_ok
 from .plan import DOCKER_WORD, GPUS_FLAG, RUNS_MAKE, Plan, images_used, is_dockerfile, is_makefile, make_targets
@@ -36,12 +38,19 @@ class SandboxFailed(RuntimeError):
 class Settings:
     """What a run shares between pages: set once by the pytest plugin."""
 
-    client = None
+    client: docker.DockerClient | None = None
     image: str = ""
     seed: Path | None = None
     update: bool = False
     root: Path = Path.cwd()
     timings_dir: str = os.environ.get("HANDBOOK_TIMINGS", "")
+
+    @classmethod
+    def engine(cls) -> docker.DockerClient:
+        """The run's engine; pages run only after the plugin (or bench) has found one."""
+        if cls.client is None:
+            raise EngineUnavailable("no Docker engine was set up for this run")
+        return cls.client
 
 
 def page_name(path: str | Path) -> str:
@@ -80,18 +89,18 @@ class Page:
         if self.broken:
             raise SandboxFailed(f"not run: {self.broken}")
         if self.sandbox is None:
-            access = gpu.probe(Settings.client) if self.plan.gpu_engine else None
-            given = access is not None and access.usable
-            box = Sandbox(Settings.client, Settings.image, self.name, engine=self.plan.engine,
+            access = gpu.probe(Settings.engine()) if self.plan.gpu_engine else None
+            create = access.create if access is not None and access.usable else None
+            given = create is not None
+            box = Sandbox(Settings.engine(), Settings.image, self.name, engine=self.plan.engine,
                           disk=self.plan.options.get("disk", DEFAULT_DISK),
                           seed=self._seed() if self.plan.engine else None,
-                          create=access.create if given else None,
-                          before_engine=_write_cdi_spec if given else None)
+                          create=create, before_engine=_write_cdi_spec if given else None)
             self.gpu_in_sandbox = given
             try:
                 box.start()
                 box.copy_in(self.plan.options.get("files", ()))
-            except Exception as e:  # noqa: BLE001 - any failure here ends the page, with its reason
+            except Exception as e:
                 box.remove()
                 self.broken = f"the page's sandbox did not start: {e}"
                 raise SandboxFailed(self.broken) from e
@@ -220,7 +229,7 @@ def _run_block(page: Page, block) -> str:
         pytest.skip(f"{where}: skipped: {opts['skip']}")
     access = None
     if opts.get("gpu"):
-        access = gpu.probe(Settings.client)
+        access = gpu.probe(Settings.engine())
         if not access.usable:
             pytest.skip(f"{where}: GPU block skipped: {access.reason}")
     try:
@@ -235,7 +244,7 @@ def _run_block(page: Page, block) -> str:
         page.box().set_online(bool(opts.get("network")))
         kind = "session" if block.kind == "bash" and block.output is not None else block.kind
         run = {"console": _console, "bash": _script, "session": _session, "file": _file, "python": _python}[kind]
-        before = page.sandbox.process_count()
+        before = page.box().process_count()
         return _with_limits(page, block, run(page, block), before)
     except (ShellGone, EngineStopped, NetworkUnavailable, SandboxFailed) as e:
         return f"{where}: {e}"
@@ -248,14 +257,16 @@ def _with_limits(page: Page, block, problem: str, before: int | None) -> str:
     """After a block: a sandbox over its disk bound, or filling up with processes, is stopped,
     so nothing else runs in it."""
     box = page.sandbox
-    over = box.over_disk() if box and box.container else ""
+    if box is None or box.container is None:
+        return problem
+    over = box.over_disk()
     if over:
         page.shell_gone = page.broken = "the page wrote more than its disk bound"
         box.remove()
         note = f"{page.where(block.line)}: {over}"
         # stopped while it ran: its failure already says why
         return problem if "disk bound" in problem else (f"{problem}\n\n{note}" if problem else note)
-    count = box.process_count() if box and box.container else None
+    count = box.process_count()
     if count is None or before is None or count <= before:
         return problem
     # A block may leave a server or two running; a fork bomb keeps growing. Watch briefly.
@@ -307,7 +318,7 @@ def _stopped_note(page: Page, result) -> str:
 
 def _engine_answers() -> bool:
     try:
-        return bool(Settings.client.ping())
+        return bool(Settings.engine().ping())
     except Exception:  # noqa: BLE001 - any failure to answer means the engine is gone
         return False
 
@@ -560,7 +571,7 @@ def _python(page: Page, block) -> str:
             k, eq, v = line.partition("=")
             if eq and k.isidentifier() and k not in ("PS1", "PROMPT_COMMAND", "_"):
                 env[k] = v
-        page.python = PyRunner(page.box().container.id, python, cwd, env)
+        page.python = PyRunner(page.box().live.id, python, cwd, env)
     filename = f"{page.name}:{block.line}"
     try:
         owner, checks = print_checks(block.body)
@@ -607,7 +618,7 @@ def _compare_prints(page: Page, block, owner: dict[int, int], checks: list[Print
             problems.append(report.failure(page.where(first or block.line), "printed output differs from the "
                                            "`#>` lines", expected=expected, actual=actual, loose=loose))
     for stmt, lines in printed.items():
-        if stmt not in checked and any(l.strip() for l in lines):
+        if stmt not in checked and any(text.strip() for text in lines):
             line = block.body_lines[stmt - 1] if 0 < stmt <= len(block.body_lines) else block.line
             if Settings.update and line:
                 # after the top-level statement's last line, so at the top level's indentation
@@ -619,7 +630,7 @@ def _compare_prints(page: Page, block, owner: dict[int, int], checks: list[Print
 
 def _print_lines(lines: list[str], margin: str) -> list[str]:
     """Output as `#>` comment lines, at the indentation of the code they belong to."""
-    return [f"{margin}#> {l}" if l else f"{margin}#>" for l in lines]
+    return [f"{margin}#> {text}" if text else f"{margin}#>" for text in lines]
 
 
 def _in_own_container(page: Page, block, image: str | None = None, create: dict | None = None) -> str:
@@ -627,11 +638,11 @@ def _in_own_container(page: Page, block, image: str | None = None, create: dict 
     where = page.where(block.line)
     image = image or block.options["image"]
     try:
-        Settings.client.images.get(image)
+        Settings.engine().images.get(image)
     except Exception:  # noqa: BLE001 - docker raises ImageNotFound or APIError
         return f"{where}: image {image!r} does not exist (build it, or fix `image=`)"
     other = Page(page.path, page.plan)
-    other.sandbox = Sandbox(Settings.client, image, page.name, engine=False, create=create,
+    other.sandbox = Sandbox(Settings.engine(), image, page.name, engine=False, create=create,
                             reader=image == Settings.image)
     try:
         other.sandbox.start()
@@ -688,10 +699,10 @@ def _in_gpu_container(page: Page, block, access) -> str:
         if not image:
             from .cuda_image import ensure_cuda_image
 
-            image = ensure_cuda_image(Settings.client)
+            image = ensure_cuda_image(Settings.engine())
         sub = page.gpu_page = Page(page.path, page.plan)
         print(f"\n[handbook] {page.name}: GPU blocks run in {image}: {gpu.describe(access)}")
-        box = Sandbox(Settings.client, image, page.name, create=access.create, reader=False)
+        box = Sandbox(Settings.engine(), image, page.name, create=access.create, reader=False)
         try:
             box.start()
             sub.sandbox = box
@@ -706,6 +717,6 @@ def apply_updates(path: str, updates) -> None:
     """Rewrite expected output in the page, bottom to top so line numbers stay valid."""
     lines = Path(path).read_text(encoding="utf-8").split("\n")
     for first, last, new, indent in sorted(updates, key=lambda u: u[0], reverse=True):
-        replacement = [(indent + l) if l else "" for l in new]
+        replacement = [(indent + text) if text else "" for text in new]
         lines[first - 1:last] = replacement
     Path(path).write_text("\n".join(lines), encoding="utf-8")

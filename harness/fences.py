@@ -94,7 +94,7 @@ def _dedent(line: str, width: int) -> str:
 
 def _expand_snippets(lines, numbers, snippet_dirs, path):
     out, out_numbers = [], []
-    for text, number in zip(lines, numbers):
+    for text, number in zip(lines, numbers, strict=False):
         m = SNIPPET.match(text)
         if not m:
             out.append(text)
@@ -188,8 +188,10 @@ def parse_page(text: str, path: str, snippet_dirs=()) -> list[Block]:
             if len(fences) != 1:
                 raise PageError(path, start_line + 1, "a hidden block comment must hold exactly one fence")
             if not (options.get("setup") or options.get("teardown")):
-                raise PageError(path, start_line + 1, "a fence inside a test comment must be marked `setup` or `teardown`")
-            blocks.append(_make_block(fences[0], lines, offsets, options, path, snippet_dirs, s_off, e_off, hidden=True))
+                raise PageError(path, start_line + 1,
+                                "a fence inside a test comment must be marked `setup` or `teardown`")
+            blocks.append(_make_block(fences[0], lines, offsets, options, path, snippet_dirs, s_off, e_off,
+                                      hidden=True))
             hidden_ranges.append((start_line, end_line))
         else:
             if options.get("setup") or options.get("teardown"):
@@ -209,7 +211,7 @@ def parse_page(text: str, path: str, snippet_dirs=()) -> list[Block]:
         if k in pending:
             options, s_off, _ = pending.pop(k)
         blocks.append(_make_block(fence, lines, offsets, options, path, snippet_dirs, s_off, None, hidden=False))
-    for end_line, (_, _, start_line) in sorted(pending.items()):
+    for _, (_, _, start_line) in sorted(pending.items()):
         raise PageError(path, start_line + 1, "option comment is not followed by a code block")
     blocks.sort(key=lambda b: b.start)
     _pair_outputs(blocks, text)
@@ -226,14 +228,15 @@ def _pair_outputs(blocks: list[Block], text: str) -> None:
 
 def _make_block(fence, lines, offsets, options, path, snippet_dirs, s_off, e_off, hidden):
     open_i, close_i, indent, lang, attrs = fence
-    body = [_dedent(l, len(indent)) for l in lines[open_i + 1 : close_i]]
+    body = [_dedent(text, len(indent)) for text in lines[open_i + 1 : close_i]]
     numbers = list(range(open_i + 2, close_i + 1))
     body, numbers = _expand_snippets(body, numbers, snippet_dirs, path)
     kind = classify(lang, attrs, path, open_i + 1)
     if kind == "file":
         check_title(attrs["title"], path, open_i + 1)
     if kind == "display" and set(options) - {"skip"}:
-        raise PageError(path, open_i + 1, f"options {sorted(options)} given to a {lang or 'plain'} block, which is not run")
+        raise PageError(path, open_i + 1,
+                        f"options {sorted(options)} given to a {lang or 'plain'} block, which is not run")
     end = offsets[close_i] + len(lines[close_i])
     if e_off is not None:
         end = max(end, e_off)

@@ -39,7 +39,7 @@ class NotebookItem(pytest.Item):
             raise NotebookFailure(f"{name}: cell(s) {dirty} were committed with outputs; strip them "
                                   f"(nbstripout) so that only the tested run's outputs reach the site")
         began, examples = time.monotonic(), 0.0
-        box = Sandbox(Settings.client, Settings.image, name)
+        box = Sandbox(Settings.engine(), Settings.image, name)
         try:
             box.start()
             work = f"{HOME}/notebook"

@@ -8,6 +8,7 @@ silently ignored would let a broken example pass.
 from __future__ import annotations
 
 import shlex
+from typing import Any
 
 from .errors import PageError
 
@@ -73,7 +74,7 @@ SIZE_UNITS = {"k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
 def _size(v: str) -> int:
     """`512m`, `4g`, `4G`, `4GiB`: a size in bytes (binary units, as docker's own options)."""
     text = v.strip().lower().removesuffix("ib").removesuffix("b")
-    unit = SIZE_UNITS.get(text[-1:], None)
+    unit = SIZE_UNITS.get(text[-1:])
     number = text[:-1] if unit else text
     try:
         size = int(float(number) * (unit or 1))
@@ -87,7 +88,7 @@ def _size(v: str) -> int:
 FLAG = object()
 
 # name -> converter for `name=value`, or FLAG for a bare word
-SPEC = {
+SPEC: dict[str, Any] = {
     "skip": _text,
     "timeout": _seconds,
     "network": FLAG,
@@ -109,7 +110,7 @@ SPEC = {
 # Options for a whole page, in `<!-- test-page: ... -->` (at most one per page).
 # A page option is the default for every block of the page where a block option of
 # the same name exists; the others configure the page's sandbox.
-PAGE_SPEC: dict = {
+PAGE_SPEC: dict[str, Any] = {
     "timeout": _seconds,
     "whitespace": _whitespace,
     "files": _words,  # data files beside the page, copied into the working directory (loader.py checks them)
@@ -118,7 +119,7 @@ PAGE_SPEC: dict = {
 }
 
 
-def parse_options(text: str, path: str, line: int, spec: dict | None = None) -> dict:
+def parse_options(text: str, path: str, line: int, spec: dict[str, Any] | None = None) -> dict:
     """Turn `network timeout=300 skip="why"` into a dict, or raise PageError."""
     spec = SPEC if spec is None else spec
     try:

@@ -16,7 +16,8 @@ from .errors import PageError
 from .fences import Block
 
 DOCKER_WORD = re.compile(r"(?:^|[\s;&|(`$])(?:sudo\s+)?(?:docker|docker-compose)(?:\s|$)", re.M)
-BUILDS = re.compile(r"\b(?:docker\s+(?:image\s+)?build|docker\s+compose\s+(?:build|up)|docker-compose\s+(?:build|up))\b")
+BUILDS = re.compile(r"\b(?:docker\s+(?:image\s+)?build|docker\s+compose\s+(?:build|up)"
+                    r"|docker-compose\s+(?:build|up))\b")
 # `make` where a command starts (not `apt install make`): the page runs make here
 RUNS_MAKE = re.compile(r"(?:^|[;&|(`]|\$\()\s*(?:sudo\s+)?(?:\w+=\S*\s+)*make(?:\s|$)", re.M)
 GPUS_FLAG = re.compile(r"\s--gpus(?:[\s=]|$)")  # `docker run --gpus`: needs the toolkit in the engine
@@ -88,7 +89,7 @@ def plan_page(blocks: list[Block], path: str, options: dict | None = None) -> Pl
             if b.options.get("gpu") and not GPUS_FLAG.search(typed[b.start]):
                 plan.gpu_engine = True
         if b.kind == "file":
-            title = str(PurePosixPath(b.title))
+            title = str(PurePosixPath(b.attrs["title"]))
             if is_dockerfile(title):
                 plan.engine = True
                 plan.images.update(m["image"] for m in FROM.finditer(b.body))

@@ -35,14 +35,16 @@ class PyRunner:
     def run(self, code: str, filename: str, timeout: float) -> dict:
         data = json.dumps({"code": code, "filename": filename}).encode()
         answer: dict = {}
+        stdin, stdout, stderr = self.proc.stdin, self.proc.stdout, self.proc.stderr
+        assert stdin and stdout and stderr  # Popen was given PIPE for all three
 
         def talk():
             try:
-                self.proc.stdin.write(struct.pack(">I", len(data)) + data)
-                self.proc.stdin.flush()
-                head = self.proc.stdout.read(4)
+                stdin.write(struct.pack(">I", len(data)) + data)
+                stdin.flush()
+                head = stdout.read(4)
                 if len(head) == 4:
-                    answer.update(json.loads(self.proc.stdout.read(struct.unpack(">I", head)[0])))
+                    answer.update(json.loads(stdout.read(struct.unpack(">I", head)[0])))
             except (BrokenPipeError, OSError, ValueError):
                 pass
 
@@ -53,7 +55,7 @@ class PyRunner:
             self.close()
             raise TimeoutError
         if not answer:
-            err = self.proc.stderr.read().decode("utf-8", "replace") if self.proc.poll() is not None else ""
+            err = stderr.read().decode("utf-8", "replace") if self.proc.poll() is not None else ""
             raise PythonGone(f"the page's Python process ended: {err[-800:]}")
         return answer
 

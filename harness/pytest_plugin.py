@@ -89,14 +89,14 @@ def pytest_configure(config):
         return  # unit tests of the harness need no engine
     from .engine import ensure_engine
 
-    Settings.client = ensure_engine()
+    client = Settings.client = ensure_engine()
     if not _is_worker(config):
         labels.current_run()
-        swept = labels.remove_stale(Settings.client)
+        swept = labels.remove_stale(client)
         if swept:
             print(f"[handbook] removed {len(swept)} objects left by a killed run: {', '.join(swept[:6])}")
         if not NO_NETWORK:
-            run_network(Settings.client)  # before workers start, so that they share one
+            run_network(client)  # before workers start, so that they share one
         if not os.environ.get("HANDBOOK_SANDBOX_IMAGE"):
             from .images import ensure_all
 
@@ -113,10 +113,10 @@ def pytest_sessionfinish(session, exitstatus):
     if _is_worker(config) or not Settings.image or not config.option.xmlpath:
         return
     info = {
-        "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "junit": os.path.relpath(config.option.xmlpath, ROOT),
         "image": Settings.image,
-        "image_id": Settings.client.images.get(Settings.image).id,
+        "image_id": Settings.engine().images.get(Settings.image).id,
         "machine": _machine(),
         "commit": _git("rev-parse", "HEAD"),
         "dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
@@ -132,7 +132,7 @@ def _machine() -> str:
     from .images import describe_sandbox
 
     try:
-        return describe_sandbox(Settings.client, Settings.image)
+        return describe_sandbox(Settings.engine(), Settings.image)
     except Exception as e:  # noqa: BLE001 - the stamps then cite the image alone; say why
         print(f"\n[handbook] could not read what the sandbox image is: {e}")
         return ""

@@ -9,17 +9,21 @@ contributor's engine is never touched.
 """
 from __future__ import annotations
 
+import functools
 import io
 import os
 import tarfile
 import time
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import docker
 import docker.errors
 import docker.types
 import requests.exceptions
+from docker.models.containers import Container
+from docker.models.volumes import Volume
 
 from . import labels
 from .engine import docker_cli
@@ -30,8 +34,10 @@ READER_UID = 1000
 INCONTAINER = Path(__file__).parent / "incontainer"
 SEED_IN_CONTAINER = "/opt/hb-seed/seed.tar"
 
-LIMITS = {"mem_limit": "2g", "memswap_limit": "2g", "pids_limit": 512, "nano_cpus": 1_500_000_000}
-ENGINE_LIMITS = {"mem_limit": "4g", "memswap_limit": "4g", "pids_limit": 4096, "nano_cpus": 1_500_000_000}
+LIMITS: dict[str, Any] = {"mem_limit": "2g", "memswap_limit": "2g", "pids_limit": 512,
+                          "nano_cpus": 1_500_000_000}
+ENGINE_LIMITS: dict[str, Any] = {"mem_limit": "4g", "memswap_limit": "4g", "pids_limit": 4096,
+                                 "nano_cpus": 1_500_000_000}
 # What a nested dockerd needs on a host without --privileged (CAP_SYS_RESOURCE is not ours to give).
 ENGINE_SECURITY = {
     "cap_add": ["ALL"],
@@ -92,8 +98,8 @@ class Sandbox:
         self.reader = reader  # False for other images: use their own user and working directory
         self.before_engine = before_engine  # e.g. write the CDI spec the engine reads when it starts
         self.disk = disk  # bytes the page may write (see DEFAULT_DISK)
-        self.container = None
-        self.volume = None
+        self.container: Container | None = None
+        self.volume: Volume | None = None
         self._shell: Shell | None = None
         self.online = False
         self.timings: dict[str, float] = {}
@@ -105,8 +111,8 @@ class Sandbox:
         mounts = {str(INCONTAINER): {"bind": "/opt/hb", "mode": "ro"}}
         extra = dict(LIMITS)
         if self.engine:
-            self.volume = self.client.volumes.create(labels=run_labels)
-            mounts[self.volume.name] = {"bind": "/var/lib/docker", "mode": "rw"}
+            volume = self.volume = self.client.volumes.create(labels=run_labels)
+            mounts[volume.name] = {"bind": "/var/lib/docker", "mode": "rw"}
             if self.seed:
                 mounts[str(self.seed)] = {"bind": SEED_IN_CONTAINER, "mode": "ro"}
             extra = {**ENGINE_LIMITS, **ENGINE_SECURITY}
@@ -116,15 +122,15 @@ class Sandbox:
         extra.update(more)
         net = None if NO_NETWORK else run_network(self.client)
         where = {"network_mode": "none"} if net is None else {"network": net.name}
-        self.container = self.client.containers.create(
+        container = self.container = self.client.containers.create(
             self.image, ["sleep", "infinity"], init=True, detach=True, labels=run_labels,
             volumes=mounts, hostname="sandbox", extra_hosts={"sandbox": "127.0.1.1"},
             **({"working_dir": HOME} if self.reader else {}), **where, **extra,
         )
         if net is not None:
             # Offline until a block opts in: leave the network before the first process starts.
-            net.disconnect(self.container)
-        self.container.start()
+            net.disconnect(container)
+        container.start()
         self.timings["container"] = time.monotonic() - t0
         if self.engine:
             t1 = time.monotonic()
@@ -147,14 +153,14 @@ class Sandbox:
     def remove(self) -> None:
         if self._shell:
             self._shell.close()
-        for obj in (self.container, self.volume):
-            if obj is None:
-                continue
+        removals = []
+        if self.container is not None:
+            removals.append(functools.partial(self.container.remove, force=True, v=True))
+        if self.volume is not None:
+            removals.append(functools.partial(self.volume.remove, force=True))
+        for remove in removals:
             try:
-                if obj is self.container:
-                    obj.remove(force=True, v=True)
-                else:
-                    obj.remove(force=True)
+                remove()
             except docker.errors.NotFound:
                 pass
             except docker.errors.APIError as e:
@@ -171,12 +177,12 @@ class Sandbox:
             who = ["-u", "reader", "-w", HOME] if self.reader else []
             env_args = [x for k, v in env.items() for x in ("-e", f"{k}={v}")]
             self._shell = Shell([docker_cli(), "exec", "-it", *who, *env_args,
-                                 self.container.id, "bash", "--norc", "--noprofile", "--noediting", "-i"])
+                                 self.live.id, "bash", "--norc", "--noprofile", "--noediting", "-i"])
         return self._shell
 
     def exec_root(self, argv: list[str], detach: bool = False, user: str = "root") -> tuple[int, str]:
         try:
-            r = self.container.exec_run(argv, user=user, detach=detach)
+            r = self.live.exec_run(argv, user=user, detach=detach)
         except (docker.errors.APIError, OSError) as e:
             raise EngineStopped(f"the Docker engine stopped answering: {e}") from e
         if detach:
@@ -199,7 +205,7 @@ class Sandbox:
             uid = READER_UID if self.reader else 0
             info.size, info.mode, info.uid, info.gid, info.mtime = len(content), mode, uid, uid, time.time()
             tar.addfile(info, io.BytesIO(content))
-        if not self.container.put_archive("/", stream.getvalue()):
+        if not self.live.put_archive("/", stream.getvalue()):
             raise RuntimeError(f"could not write {path} into the sandbox")
 
     def copy_in(self, files) -> None:
@@ -215,9 +221,9 @@ class Sandbox:
             raise NetworkUnavailable("this block needs the network, but this run has none (HANDBOOK_NETWORK=none)")
         net = run_network(self.client)
         if online:
-            net.connect(self.container)
+            net.connect(self.live)
         else:
-            net.disconnect(self.container, force=True)
+            net.disconnect(self.live, force=True)
         self.online = online
 
     def disk_used(self) -> tuple[int, int] | None:
@@ -225,7 +231,7 @@ class Sandbox:
         when the engine cannot say."""
         try:
             # the listing computes SizeRw on request (inspect_container in docker-py cannot ask for it)
-            found = self.client.api.containers(all=True, size=True, filters={"id": self.container.id})
+            found = self.client.api.containers(all=True, size=True, filters={"id": self.live.id})
             layer = (found[0].get("SizeRw") or 0) if found else 0
             engine = 0
             if self.volume is not None:
@@ -259,7 +265,14 @@ class Sandbox:
 
     @property
     def process_limit(self) -> int:
-        return (ENGINE_LIMITS if self.engine else LIMITS)["pids_limit"]
+        return int((ENGINE_LIMITS if self.engine else LIMITS)["pids_limit"])
+
+    @property
+    def live(self) -> Container:
+        """The started container (the harness asks for it only between start() and remove())."""
+        if self.container is None:
+            raise EngineStopped("the page's container is not there (never started, or already removed)")
+        return self.container
 
     def waiting_for_input(self) -> list[str]:
         """Commands blocked reading the terminal: why a block hangs more often than not."""

@@ -160,11 +160,12 @@ def own_engine(tmp_path):
     sock = root / "docker.sock"
     # `unshare --net`: a dockerd started with --bridge=none deletes any `docker0` it finds in its
     # network namespace, and in the host's that is the contributor's engine's default bridge.
-    daemon = subprocess.Popen(
-        ["unshare", "--net", "dockerd", "-H", f"unix://{sock}", "--data-root", str(root / "data"),
-         "--exec-root", str(root / "exec"),
-         "--pidfile", str(root / "dockerd.pid"), "--bridge=none", "--iptables=false", "--ip-masq=false"],
-        stdout=open(root / "dockerd.log", "wb"), stderr=subprocess.STDOUT, start_new_session=True)
+    with (root / "dockerd.log").open("wb") as log:
+        daemon = subprocess.Popen(
+            ["unshare", "--net", "dockerd", "-H", f"unix://{sock}", "--data-root", str(root / "data"),
+             "--exec-root", str(root / "exec"),
+             "--pidfile", str(root / "dockerd.pid"), "--bridge=none", "--iptables=false", "--ip-masq=false"],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         for _ in range(300):
             try:

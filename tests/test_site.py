@@ -197,8 +197,8 @@ def test_colour_toggle_switches_the_scheme(browser, base_url):
     _wait(browser, lambda d: scheme(d) == "slate", "the dark scheme")
     assert browser.execute_script("return getComputedStyle(document.body).backgroundColor") != background
     shot(browser, "chapter-git-dark")
-    [e for e in browser.find_elements(By.CSS_SELECTOR, "form[data-md-component='palette'] label")
-     if e.is_displayed()][0].click()
+    next(e for e in browser.find_elements(By.CSS_SELECTOR, "form[data-md-component='palette'] label")
+         if e.is_displayed()).click()
     _wait(browser, lambda d: scheme(d) == "default", "the light scheme again")
 
 

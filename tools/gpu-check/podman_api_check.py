@@ -231,6 +231,7 @@ def main() -> int:
 
     @check("create on a network, disconnect before start (the CPU run's offline start)")
     def _():
+        assert net is not None, "the network check above failed"
         c = client.containers.create(image, ["sleep", "infinity"], init=True, detach=True, labels=run_labels,
                                      ulimits=ULIMITS, network=net.name)
         made.append(c)
@@ -240,6 +241,7 @@ def main() -> int:
 
     @check("networks connect/disconnect a running container")
     def _():
+        assert net is not None, "the network check above failed"
         net.connect(box)
         net.disconnect(box, force=True)
 
@@ -257,6 +259,7 @@ def main() -> int:
 
     @check("volume mounted rw")
     def _():
+        assert vol is not None, "the volume check above failed"
         c = start(volumes={vol.name: {"bind": "/var/lib/docker", "mode": "rw"}})
         r = c.exec_run(["sh", "-c", "touch /var/lib/docker/x && echo ok"])
         assert r.output.decode().strip() == "ok", r.output
