@@ -1,7 +1,9 @@
 #!/bin/bash
 # Test gpu_check.py without a GPU: against no driver (exit 2), and against fake_libcuda.c,
-# a CPU stand-in for libcuda.so.1 (the product, then each kind of failure). Also checks that the
-# embedded PTX is that of matmul.cu and assembles for the H100 (needs nvcc, skipped without).
+# a CPU stand-in for libcuda.so.1 (the product on the oldest driver and GPU it promises and on a
+# current one, a driver too old for its PTX, then each kind of failure). Also checks that the
+# embedded PTX is that of matmul.cu, declares PTX ISA 8.0 and .target sm_50, and assembles
+# (needs nvcc, skipped without).
 # Usage: tools/gpu-check/test-gpu-check.sh [PYTHON...]   (default: python3)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -25,9 +27,11 @@ expect() {  # expect STATUS TEXT PYTHON [ENV...]: run the program, check its sta
 for py in "${@:-python3}"; do
     fake=(LD_LIBRARY_PATH="$work")
     expect 2 "no CUDA driver (libcuda.so.1) in this container" "$py"
-    expect 0 $'device: Fake GPU (a CPU stand-in)\ndriver CUDA version: 13.0\nmatrix product 256x256 on the GPU: max abs error 0.0 (ok)' "$py" "${fake[@]}"
+    # The fake is the oldest driver and GPU the program promises: CUDA 12.0, a Maxwell GPU (sm_50).
+    expect 0 $'device: Fake GPU (a CPU stand-in)\ndriver CUDA version: 12.0\nmatrix product 256x256 on the GPU: max abs error 0.0 (ok)' "$py" "${fake[@]}"
+    expect 0 $'driver CUDA version: 13.0\nmatrix product 256x256 on the GPU: max abs error 0.0 (ok)' "$py" "${fake[@]}" FAKE_CUDA_VERSION=13000 FAKE_CUDA_SM=90
+    expect 1 "CUDA error 222: the provided PTX was compiled with an unsupported toolchain. (this program needs a driver for CUDA 12.0 or newer)" "$py" "${fake[@]}" FAKE_CUDA_VERSION=11080
     expect 1 "cuInit failed: CUDA error 100: no CUDA-capable device is detected" "$py" "${fake[@]}" FAKE_CUDA_FAIL=cuInit:100
-    expect 1 "the host's driver must support CUDA 13.0" "$py" "${fake[@]}" FAKE_CUDA_FAIL=cuModuleLoadData:222
     expect 1 "cuLaunchKernel failed: CUDA error 999: unknown error" "$py" "${fake[@]}" FAKE_CUDA_FAIL=cuLaunchKernel
     expect 1 "CUDA error 4242: unknown error" "$py" "${fake[@]}" FAKE_CUDA_FAIL=cuMemAlloc_v2:4242
     expect 1 "max abs error 0.5 (WRONG)" "$py" "${fake[@]}" FAKE_CUDA_WRONG=1
