@@ -52,3 +52,34 @@ def test_a_failed_setup_block_stops_the_page(tmp_path):
     assert out.code == 1, out.output
     assert "this setup block failed, so the page stops here" in out.output, out.output
     assert "tests/pages/setup-fails.md:9: not run: the setup block at line 4 failed" in out.output, out.output
+
+
+# -- verdicts on published lessons' own habits (tests/pages/lessons/) ----------------------
+
+LESSONS = PAGES / "lessons"
+
+
+def test_typed_commands_without_an_output_fence_run_as_commands(tmp_path):
+    # a bash fence of `$ ` commands with no output fence after it used to run as a script,
+    # so every `$` was "command not found", and a `cd` in it never moved the page's shell
+    out = run_pages(LESSONS / "prompted-no-output.md", tmp_path=tmp_path)
+    assert out.code == 0, out.output
+    assert "4 passed" in out.output, out.output
+    assert "command not found" not in out.output, out.output
+
+
+def test_a_failing_typed_command_without_an_output_fence_is_named(tmp_path):
+    out = run_pages(LESSONS / "prompted-no-output-fails.md", tmp_path=tmp_path)
+    assert out.code == 1, out.output
+    text = out.output
+    assert "tests/pages/lessons/prompted-no-output-fails.md:5: unexpected exit status" in text, text
+    assert "$ cd no-such-place" in text and "exit status: 1 (expected 0)" in text, text
+    assert "$: command not found" not in text, text
+
+
+def test_output_shown_among_typed_commands_is_compared(tmp_path):
+    out = run_pages(LESSONS / "prompted-no-output-wrong.md", tmp_path=tmp_path)
+    assert out.code == 1, out.output
+    text = out.output
+    assert "tests/pages/lessons/prompted-no-output-wrong.md:5: output differs from the page" in text, text
+    assert "-rose" in text and "+tulip" in text, text
