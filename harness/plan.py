@@ -85,7 +85,7 @@ def plan_page(blocks: list[Block], path: str, options: dict | None = None) -> Pl
             elif b.output is None and _prompted(b.body, prompt, command=True):
                 # typed commands with no output fence: run as typed, like a console block
                 # (run as a script, each `$` would be "command not found")
-                plan.commands[b.start] = split_console(b.body, b.body_lines, path, b.line, prompt)
+                plan.commands[b.start] = split_console(b.body, b.body_lines, path, b.line, prompt, pasted=True)
                 typed[b.start] = "\n".join(c.text for c in plan.commands[b.start])
     commands = "\n".join(typed.values())
     for i, b in enumerate(plan.blocks):
@@ -118,7 +118,7 @@ def _prompted(body: str, prompt: str, command: bool = False) -> bool:
 
 def _session(block: Block, output: Block, path: str, prompt: str) -> list:
     """The commands of a bash block with `$ ` prompts whose output is in the fence after it."""
-    commands = split_console(block.body, block.body_lines, path, block.line, prompt)
+    commands = split_console(block.body, block.body_lines, path, block.line, prompt, pasted=True)
     for cmd in commands:
         shown = [(text, line) for text, line in zip(cmd.expected, cmd.expected_lines, strict=True) if text.strip()]
         if shown:
