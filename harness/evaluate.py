@@ -19,6 +19,7 @@ import docker
 import pytest
 
 from . import cdi, gpu, report
+from .console import DEFAULT_PROMPT, prompt_pattern
 from .engine import EngineUnavailable
 from .matching import matches, normalize, normalize_expected, updated
 from .options import NONZERO, status_ok
@@ -401,6 +402,12 @@ def _console(page: Page, block, unshown: bool = False) -> str:
 
 
 def _script(page: Page, block) -> str:
+    prompt = block.options.get("prompt", page.plan.options.get("prompt", DEFAULT_PROMPT))
+    shown = [prompt_pattern(prompt).match(line.rstrip()) for line in block.body.split("\n") if line.strip()]
+    if shown and all(m and not (m["cmd"] or "").strip() for m in shown):
+        # a lesson showing what a prompt looks like: bash would say "$: command not found"
+        return (f"{page.where(block.line)}: the block shows only a prompt (`{prompt}`), no command to run; "
+                f"a block that only illustrates says so: <!-- test: skip=\"shows the prompt\" -->")
     page.counter += 1
     path = f"{SCRIPTS_DIR}/block-{page.counter}.sh"
     page.box().write_file(path, block.body.encode())

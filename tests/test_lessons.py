@@ -116,3 +116,14 @@ def test_a_prompt_before_an_open_command_ends_is_still_incomplete(tmp_path):
     assert out.code == 1, out.output
     assert ("tests/pages/lessons/pasted-unfinished.md:4: the command is incomplete: "
             "bash waits for more input after line 4") in out.output, out.output
+
+
+@pytest.mark.docker
+def test_a_bash_fence_with_only_a_prompt_says_so(tmp_path):
+    # it used to run `$` as a script and fail with "bash: $: command not found"
+    out = run_pages(LESSONS / "lone-prompt.md", tmp_path=tmp_path)
+    assert out.code == 1, out.output
+    text = out.output
+    assert ("tests/pages/lessons/lone-prompt.md:5: the block shows only a prompt (`$`), "
+            "no command to run") in text, text
+    assert 'skip="' in text and "command not found" not in text, text
