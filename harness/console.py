@@ -35,7 +35,10 @@ def prompt_pattern(prompt: str = DEFAULT_PROMPT) -> re.Pattern:
 
 
 def split_console(body: str, body_lines: list[int], path: str, block_line: int,
-                  prompt: str = DEFAULT_PROMPT) -> list[Command]:
+                  prompt: str = DEFAULT_PROMPT, pasted: bool = False) -> list[Command]:
+    """`pasted`: the block is a bash fence, which a reader copies and pastes, so a line without
+    `> ` also continues a command that bash still waits on (pasted, it does); a console
+    block shows the terminal, where every such line has its `> `."""
     commands: list[Command] = []
     lines = body.split("\n")
     if lines and lines[-1] == "":
@@ -46,9 +49,9 @@ def split_console(body: str, body_lines: list[int], path: str, block_line: int,
         number = number or block_line
         if open_command:
             c = CONTINUATION.match(text)
-            if not c:
+            if not c and (not pasted or starts.match(text)):
                 raise _incomplete(path, commands[-1])
-            commands[-1].text += "\n" + (c["more"] or "")
+            commands[-1].text += "\n" + ((c["more"] or "") if c else text)
             commands[-1].end_line = number
             open_command = incomplete(commands[-1].text)
             continue

@@ -19,6 +19,7 @@ import docker
 import pytest
 
 from . import cdi, gpu, report
+from .console import DEFAULT_PROMPT, prompt_pattern
 from .engine import EngineUnavailable
 from .matching import matches, normalize, normalize_expected, updated
 from .options import NONZERO, status_ok
@@ -242,8 +243,13 @@ def _run_block(page: Page, block) -> str:
         if "image" in opts:
             return _in_own_container(page, block)
         page.box().set_online(bool(opts.get("network")))
-        kind = "session" if block.kind == "bash" and block.output is not None else block.kind
-        run = {"console": _console, "bash": _script, "session": _session, "file": _file, "python": _python}[kind]
+        kind = block.kind
+        if block.kind == "bash" and block.output is not None:
+            kind = "session"
+        elif block.kind == "bash" and block.start in page.plan.commands:
+            kind = "typed"  # `$ ` commands and no output fence
+        run = {"console": _console, "bash": _script, "session": _session, "typed": _typed_commands,
+               "file": _file, "python": _python}[kind]
         before = page.box().process_count()
         return _with_limits(page, block, run(page, block), before)
     except (ShellGone, EngineStopped, NetworkUnavailable, SandboxFailed) as e:
@@ -345,7 +351,14 @@ def _loose(page: Page, block) -> bool:
     return block.options.get("whitespace", page.plan.options.get("whitespace", "exact")) == "loose"
 
 
-def _console(page: Page, block) -> str:
+def _typed_commands(page: Page, block) -> str:
+    """A bash fence of `$ ` commands with no output fence: a console session whose commands
+    show no output of their own unless the fence shows it, so only shown output is compared."""
+    return _console(page, block, unshown=True)
+
+
+def _console(page: Page, block, unshown: bool = False) -> str:
+    """`unshown`: a command the page shows no output for may print anything (not compared)."""
     commands = page.plan.commands[block.start]
     expected_exit = block.options.get("exit", 0)
     deadline = _timeout(page, block)
@@ -364,7 +377,8 @@ def _console(page: Page, block) -> str:
         actual = normalize(result.output)
         expected = normalize_expected(cmd.expected)
         note = _stopped_note(page, result)
-        if Settings.update and not (result.timed_out or result.gone):
+        compared = bool(cmd.expected) or not unshown
+        if Settings.update and compared and not (result.timed_out or result.gone):
             new = updated(expected, actual, loose)
             if new != expected:
                 first = cmd.expected_lines[0] if cmd.expected_lines else cmd.end_line + 1
@@ -376,9 +390,10 @@ def _console(page: Page, block) -> str:
             # with the diff too (when the command finished): one run shows all that is wrong
             failures.append(report.failure(where, what, command=cmd.text, status=result.status,
                                            expected_status=want, output=result.output, note=note,
-                                           expected=None if note else expected, actual=actual, loose=loose))
+                                           expected=None if note or not compared else expected,
+                                           actual=actual, loose=loose))
             break
-        if not matches(expected, actual, loose):
+        if compared and not matches(expected, actual, loose):
             failures.append(report.failure(where, "output differs from the page", command=cmd.text,
                                            expected=expected, actual=actual, loose=loose))
             if not Settings.update:
@@ -387,6 +402,12 @@ def _console(page: Page, block) -> str:
 
 
 def _script(page: Page, block) -> str:
+    prompt = block.options.get("prompt", page.plan.options.get("prompt", DEFAULT_PROMPT))
+    shown = [prompt_pattern(prompt).match(line.rstrip()) for line in block.body.split("\n") if line.strip()]
+    if shown and all(m and not (m["cmd"] or "").strip() for m in shown):
+        # a lesson showing what a prompt looks like: bash would say "$: command not found"
+        return (f"{page.where(block.line)}: the block shows only a prompt (`{prompt}`), no command to run; "
+                f"a block that only illustrates says so: <!-- test: skip=\"shows the prompt\" -->")
     page.counter += 1
     path = f"{SCRIPTS_DIR}/block-{page.counter}.sh"
     page.box().write_file(path, block.body.encode())

@@ -82,6 +82,11 @@ def plan_page(blocks: list[Block], path: str, options: dict | None = None) -> Pl
             if b.output is not None and _prompted(b.body, prompt):
                 plan.commands[b.start] = _session(b, b.output, path, prompt)
                 typed[b.start] = "\n".join(c.text for c in plan.commands[b.start])
+            elif b.output is None and _prompted(b.body, prompt, command=True):
+                # typed commands with no output fence: run as typed, like a console block
+                # (run as a script, each `$` would be "command not found")
+                plan.commands[b.start] = split_console(b.body, b.body_lines, path, b.line, prompt, pasted=True)
+                typed[b.start] = "\n".join(c.text for c in plan.commands[b.start])
     commands = "\n".join(typed.values())
     for i, b in enumerate(plan.blocks):
         if b.start in typed and DOCKER_WORD.search(typed[b.start]):
@@ -100,15 +105,20 @@ def plan_page(blocks: list[Block], path: str, options: dict | None = None) -> Pl
     return plan
 
 
-def _prompted(body: str, prompt: str) -> bool:
-    """Whether a script block is written as typed commands (`$ ls`), as lessons often do."""
+def _prompted(body: str, prompt: str, command: bool = False) -> bool:
+    """Whether a script block is written as typed commands (`$ ls`), as lessons often do.
+
+    With `command`, the first prompt must carry a command: a lone `$` that only shows what a
+    prompt looks like stays a script, and fails as one, in its own block.
+    """
     first = next((line for line in body.split("\n") if line.strip()), "")
-    return bool(prompt_pattern(prompt).match(first))
+    m = prompt_pattern(prompt).match(first)
+    return bool(m and (not command or (m["cmd"] or "").strip()))
 
 
 def _session(block: Block, output: Block, path: str, prompt: str) -> list:
     """The commands of a bash block with `$ ` prompts whose output is in the fence after it."""
-    commands = split_console(block.body, block.body_lines, path, block.line, prompt)
+    commands = split_console(block.body, block.body_lines, path, block.line, prompt, pasted=True)
     for cmd in commands:
         shown = [(text, line) for text, line in zip(cmd.expected, cmd.expected_lines, strict=True) if text.strip()]
         if shown:
