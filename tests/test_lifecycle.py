@@ -226,6 +226,17 @@ def test_the_second_engine_keeps_off_the_hosts_network(bridge_before, own_engine
     assert has_bridge() == bridge_before
 
 
+def _processes(client) -> list[str]:
+    """The command lines running in the harness's containers of `client`'s engine."""
+    found = []
+    for box in client.containers.list(filters={"label": LABEL}):
+        try:
+            found += [" ".join(p) for p in box.top()["Processes"]]
+        except docker.errors.APIError:  # stopped or removed meanwhile
+            continue
+    return found
+
+
 def test_the_engine_stopping_mid_run_fails_clearly_and_does_not_hang(own_engine, tmp_path):
     sock, image, daemon = own_engine
     page = tmp_path / "engine-stops.md"
@@ -237,11 +248,14 @@ def test_the_engine_stopping_mid_run_fails_clearly_and_does_not_hang(own_engine,
            "-p", "no:cacheprovider", "-q", str(page)]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     other = docker.DockerClient(base_url=f"unix://{sock}")
-    for _ in range(300):
-        if other.containers.list(filters={"label": LABEL}):
+    # Stop the engine only once the page's shell is inside `sleep 100`: on a busy machine the
+    # sandbox can take seconds to get there, and the test is about a block that is running.
+    for _ in range(600):
+        if any("sleep 100" in args for args in _processes(other)):
             break
         time.sleep(0.2)
-    time.sleep(2)  # the shell is inside `sleep 100`
+    else:
+        pytest.fail("the page's shell never reached `sleep 100`")
     began = time.monotonic()
     os.killpg(daemon.pid, signal.SIGKILL)
     out, _ = proc.communicate(timeout=120)
