@@ -684,15 +684,8 @@ def _write_cdi_spec(box: Sandbox) -> None:
         raise RuntimeError(f"could not write the CDI spec {cdi.SPEC_PATH}:\n{out}")
 
 
-def _typed(page: Page, block) -> str:
-    """What the reader types in a console or bash block: its commands, not their output."""
-    if block.kind == "console":
-        return "\n".join(c.text for c in page.plan.commands.get(block.start, []))
-    return block.body if block.kind == "bash" else ""
-
-
 def _drives_docker(page: Page, block) -> bool:
-    return bool(DOCKER_WORD.search(_typed(page, block)))
+    return bool(DOCKER_WORD.search(page.plan.typed.get(block.start, "")))
 
 
 def _gpu_in_sandbox(page: Page, block) -> str:
@@ -700,7 +693,7 @@ def _gpu_in_sandbox(page: Page, block) -> str:
     which holds the GPU and a CDI spec for it: `docker run --device nvidia.com/gpu=all` works there
     as on a reader's machine, and the files the page writes are where its `docker build` looks."""
     where = page.where(block.line)
-    if GPUS_FLAG.search(_typed(page, block)):
+    if GPUS_FLAG.search(page.plan.typed.get(block.start, "")):
         if not gpu.host_has_toolkit():
             pytest.skip(f"{where}: GPU block skipped: `docker run --gpus` needs the NVIDIA Container Toolkit "
                         "in the page's engine, and this host has none to hand it; the page's engine gets "

@@ -63,12 +63,13 @@ class Plan:
     teardown: list[Block] = field(default_factory=list)
     options: dict = field(default_factory=dict)  # the page's own options (`<!-- test-page: ... -->`)
     gpu_engine: bool = False  # GPU blocks drive the page's own engine: its sandbox gets the GPU
+    typed: dict[int, str] = field(default_factory=dict)  # console/bash block start -> what the reader types
 
 
 def plan_page(blocks: list[Block], path: str, options: dict | None = None) -> Plan:
     plan = Plan(blocks=[b for b in blocks if not b.options.get("teardown")], options=dict(options or {}))
     plan.teardown = [b for b in blocks if b.options.get("teardown")]
-    typed = {}  # what the reader types in each console/bash block: commands, not their output
+    typed = plan.typed  # what the reader types in each console/bash block: commands, not their output
     for b in plan.blocks:
         if "skip" in b.options:
             continue  # never run, so never parsed as a session: a lesson's lone illustrative `$` is fine
