@@ -40,13 +40,15 @@ test-harness: images ## The harness's own tests (tests/)
 	@mkdir -p build
 	$(PYTEST) -n $(WORKERS) tests --ignore=tests/test_site.py $(KFLAG) $(ARGS) --junitxml=build/test-harness.xml
 
-test-docs: images ## Run every page (or PAGE=path/to/page.md); K=expr filters; report in build/test-docs.xml
+test-docs: images ## Run every page (or PAGE=path/to/page.md); K=expr filters; build/results.json, build/test-docs.xml
 	@mkdir -p build
-	$(PYTEST) -n $(WORKERS) --dist loadfile $(PAGE) $(KFLAG) $(ARGS) --junitxml=build/test-docs.xml
+	$(PYTEST) -n $(WORKERS) --dist loadfile $(PAGE) $(KFLAG) $(ARGS) --junitxml=build/test-docs.xml \
+	  --results=build/results.json
 
 test-docs-gpu: images ## Only the GPU-marked blocks
 	@mkdir -p build
-	$(PYTEST) -n $(WORKERS) --dist loadfile $(PAGE) -m gpu $(KFLAG) $(ARGS) --junitxml=build/test-docs-gpu.xml
+	$(PYTEST) -n $(WORKERS) --dist loadfile $(PAGE) -m gpu $(KFLAG) $(ARGS) --junitxml=build/test-docs-gpu.xml \
+	  --results=build/results-gpu.json
 
 update-docs: images ## Rewrite expected output on pages from what actually ran (PAGE=... to limit)
 	$(PYTEST) -n $(WORKERS) --dist loadfile $(PAGE) $(KFLAG) $(ARGS) --update-examples
@@ -59,7 +61,7 @@ SERVE_ADDR ?= 127.0.0.1:8000
 MKDOCS := NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs
 
 site: venv ## Run every example (make test-docs), then build site/; refuses (no site/) unless every example passed
-	@rm -rf site $(SITE_TMP) build/site.json build/test-docs.xml build/test-docs.run.json
+	@rm -rf site $(SITE_TMP) build/site.json build/test-docs.xml build/results.json
 	@status=0; $(MAKE) --no-print-directory test-docs || status=$$?; \
 	  $(PY) -m site_hooks.gate check --tests-exit $$status
 	HANDBOOK_SITE_GATE=1 $(MKDOCS) build --strict --site-dir $(SITE_TMP) || { rm -rf $(SITE_TMP); exit 1; }

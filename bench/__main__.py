@@ -62,7 +62,7 @@ def handbook_figures(bench: Bench, full: dict, provisioning: dict) -> None:
     bench.add(Figure(
         "harness_share_warm_pct", 4, "Harness share, warm (time outside the examples' commands)", share, "%",
         f"<= {HARNESS_SHARE_TARGET}",
-        measured=("1 - Σ examples / Σ page totals over the HANDBOOK_TIMINGS records of the warm full run: "
+        measured=("1 - Σ examples / Σ page totals over the page records in the warm full run's results file: "
                   "everything a page spends outside its own commands, scripts and Python (sandbox, nested "
                   "engine, seeding, bookkeeping)"),
         why="" if share <= HARNESS_SHARE_TARGET else (

@@ -9,7 +9,6 @@ differ between the two sides.
 """
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 import sys
@@ -18,6 +17,7 @@ import time
 from pathlib import Path
 
 from .common import ROOT, Bench, Figure, load, pytest_cmd, run_timed, summary
+from .handbook import read_results
 
 COMMANDS = 200
 PER_BLOCK = 10
@@ -37,13 +37,13 @@ def generate_page(path: Path, n: int = COMMANDS, per_block: int = PER_BLOCK) -> 
     return path
 
 
-def _page(path: Path):
-    from harness.evaluate import Page, page_name
+def _page(bench: Bench, path: Path):
     from harness.loader import load
+    from harness.page import Page
 
-    name = page_name(path)
+    name = bench.context.page_name(path)
     _, plan = load(path, name, [ROOT / "snippets"])
-    return Page(str(path), plan)
+    return Page(str(path), plan, bench.context, name=name)
 
 
 def _timed_each(run_one, items, per_item: int = 1) -> list[float]:
@@ -60,10 +60,11 @@ def per_command(bench: Bench, page_path: Path) -> dict:
     """ms per command for: the evaluator in the page's sandbox (what a page pays), the raw
     Shell round trip in the sandbox, and a native bash on the host. Medians over every
     command of every round, because a neighbour's burst stalls single commands, not rounds."""
-    from harness.evaluate import run_block
+    from harness.dispatch import finish, run_block
+    from harness.report import render
     from harness.shell import Shell
 
-    page = _page(page_path)
+    page = _page(bench, page_path)
     blocks = [b for b in page.plan.blocks if b.kind == "console"]
     commands = [c.text for b in blocks for c in page.plan.commands[b.start]]
     assert len(commands) == COMMANDS
@@ -76,9 +77,9 @@ def per_command(bench: Bench, page_path: Path) -> dict:
         native.run(f"cd {home}", 10)
 
         def evaluator(block):
-            problem = run_block(page, block)
-            if problem:
-                raise RuntimeError(f"the generated page failed in the sandbox:\n{problem}")
+            outcome = run_block(page, block)
+            if outcome.status != "passed":
+                raise RuntimeError(f"the generated page failed in the sandbox:\n{render(outcome, page.name)}")
 
         def checked(shell):
             def run(cmd):
@@ -102,7 +103,7 @@ def per_command(bench: Bench, page_path: Path) -> dict:
                 loads.append(load())
         finally:
             native.close()
-            page.finish()
+            finish(page)
     return {"ms_per_command": {k: summary(v) | {"samples": None} for k, v in each.items()},
             "ms_per_command_round_means": {k: summary(v) for k, v in per_round.items()},
             "rounds": rounds, "load": loads, "commands": COMMANDS, "blocks": len(blocks)}
@@ -161,12 +162,12 @@ def _byexample(page: Path, work: Path) -> tuple[float, float, str]:
 
 def _harness_page(bench: Bench, page: Path, log: Path) -> tuple[float, dict]:
     """Wall seconds of `pytest page` (one process, images known), and the page's timing record."""
-    timings = log.with_suffix(".timings")
-    wall, code = run_timed(pytest_cmd(str(page)), bench.pytest_env(timings), log)
-    records = sorted(timings.glob("*.json"))
+    results = log.with_suffix(".results.json")
+    wall, code = run_timed(pytest_cmd(str(page), f"--results={results}"), bench.pytest_env(), log)
+    records = [r["timings"] for r in read_results(results).get("pages", []) if r.get("timings")]
     if not records:
         raise RuntimeError(f"the harness wrote no timing record for {page.name}: see {log}")
-    return wall, {**json.loads(records[0].read_text()), "exit_status": code}
+    return wall, {**records[0], "exit_status": code}
 
 
 def measure_byexample(bench: Bench, page_200: Path, overhead: dict) -> None:

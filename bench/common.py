@@ -84,8 +84,8 @@ class Bench:
         self.details: dict = {}
         self.started = time.monotonic()
         from harness import labels
+        from harness.context import RunContext
         from harness.engine import ensure_engine
-        from harness.evaluate import Settings
         from harness.images import ensure_all
 
         self.client = ensure_engine()
@@ -93,7 +93,7 @@ class Bench:
         provisioned = ensure_all()
         self.image = provisioned["sandbox"]
         self.seed = Path(provisioned["seed"])
-        Settings.client, Settings.image, Settings.seed, Settings.root = self.client, self.image, self.seed, ROOT
+        self.context = RunContext(self.client, self.image, self.seed, root=ROOT)
 
     def add(self, figure: Figure) -> Figure:
         self.figures.append(figure)
@@ -104,13 +104,11 @@ class Bench:
 
         labels.remove_run(self.client, self.run_id)
 
-    def pytest_env(self, timings: Path | None = None, provisioned: bool = True) -> dict:
+    def pytest_env(self, provisioned: bool = True) -> dict:
         """The environment of a harness run started by the bench: as MODE says, and (unless
         provisioning is what is measured) told the images so it does not look them up."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("HANDBOOK_RUN")}
         env.update(OFFLINE)
-        if timings is not None:
-            env["HANDBOOK_TIMINGS"] = str(timings)
         if provisioned:
             env["HANDBOOK_SANDBOX_IMAGE"] = self.image
             env["HANDBOOK_SEED"] = str(self.seed)

@@ -1,8 +1,8 @@
 """The whole handbook through the harness: wall time, shares, workers, memory.
 
 These runs start pytest the way `make test-docs` does (xdist, --dist
-loadfile, the controller provisioning the images), with HANDBOOK_TIMINGS
-set, so each page reports where its own time went. A full run takes minutes,
+loadfile, the controller provisioning the images) and read the run's
+results file, where each page reports where its own time went. A full run takes minutes,
 so it runs once per configuration, and the warm two-worker run serves items
 4, 5 (one side of the full-run cross-check) and 7 at once.
 
@@ -15,17 +15,15 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import resource
 import subprocess
 import threading
 import time
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from .common import ROOT, WORK, Bench, load, pytest_cmd
 
-NEEDS_NETWORK = "needs the network"
+NEEDS_NETWORK = "network-unavailable"  # the reason code of a `network` block in an offline run
 # Pages for the one-worker side of item 5: both kinds (with and without a nested engine), about
 # a third of the handbook's page-seconds, and no single page longer than the others together.
 WORKER_SUBSET = ["docs/command-line.md", "docs/contributing.md", "docs/git.md", "docs/programming-tools.md",
@@ -105,27 +103,23 @@ class MemorySampler(threading.Thread):
                 "per_process_mib": sorted(round(p["hwm"] / mib, 1) for p in self.peaks.values())}
 
 
-def _junit(path: Path) -> dict:
+def outcome_counts(data: dict) -> dict:
+    """Passed, failed and skipped blocks of a results file; failures for want of a network, and after one."""
     counts: dict = {"tests": 0, "passed": 0, "failed": 0, "skipped": 0, "failed_needing_network": 0,
                     "failed_after_network_failure": 0, "failed_pages": {}}
-    if not path.exists():
-        return counts
     offline_since: dict[str, int] = {}  # page -> line of its first block that needed the network
-    cases = sorted(ET.parse(path).iter("testcase"), key=lambda c: _line(c.get("name", "")))
-    for case in cases:
+    failed_ends = [r for r in data.get("pages", []) if r["status"] == "failed"]
+    for r in sorted(data.get("blocks", []) + failed_ends, key=lambda r: (r["page"], r["line"] or 10**9)):
         counts["tests"] += 1
-        bad = case.find("failure") if case.find("failure") is not None else case.find("error")
-        if case.find("skipped") is not None:
+        if r["status"] == "skipped":
             counts["skipped"] += 1
-        elif bad is not None:
+        elif r["status"] == "failed":
             counts["failed"] += 1
-            text = (bad.get("message") or "") + (bad.text or "")
-            stem, dot, ext = (case.get("classname") or "").rpartition(".")  # docs.git.md: docs/git.md
-            page = stem.replace(".", "/") + dot + ext
+            page = r["page"]
             counts["failed_pages"][page] = counts["failed_pages"].get(page, 0) + 1
-            if NEEDS_NETWORK in text:
+            if r["reason"] == NEEDS_NETWORK:
                 counts["failed_needing_network"] += 1
-                offline_since.setdefault(page, _line(case.get("name", "")))
+                offline_since.setdefault(page, r["line"])
             elif page in offline_since:
                 counts["failed_after_network_failure"] += 1
         else:
@@ -133,21 +127,22 @@ def _junit(path: Path) -> dict:
     return counts
 
 
-def _line(name: str) -> int:
-    m = re.search(r"line:(\d+)", name)  # sybil:page,line:149,column:1
-    return int(m[1]) if m else 0
+def read_results(path: Path) -> dict:
+    try:
+        return dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return {}
 
 
 def run_handbook(bench: Bench, name: str, pages: list[str], workers: int, memory: bool = False) -> dict:
-    timings = WORK / "timings" / name
-    junit = WORK / f"{name}.xml"
+    results = WORK / f"{name}.results.json"
     log = WORK / f"{name}.log"
-    cmd = pytest_cmd("-n", str(workers), "--dist", "loadfile", *pages, f"--junitxml={junit}")
+    cmd = pytest_cmd("-n", str(workers), "--dist", "loadfile", *pages, f"--results={results}")
     before_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     began = time.monotonic()
     load_before = load()
     with log.open("w") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=bench.pytest_env(timings, provisioned=False),
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=bench.pytest_env(provisioned=False),
                                 stdout=out, stderr=subprocess.STDOUT)
         sampler = MemorySampler(proc.pid) if memory else None
         if sampler:
@@ -159,9 +154,10 @@ def run_handbook(bench: Bench, name: str, pages: list[str], workers: int, memory
                 sampler.done.set()
                 sampler.join()
     wall = time.monotonic() - began
-    records = [json.loads(p.read_text()) for p in sorted(timings.glob("*.json"))]
+    data = read_results(results)
+    records = [r["timings"] for r in data.get("pages", []) if r.get("timings")]
     result: dict = {"name": name, "workers": workers, "pages": pages, "wall_s": wall, "exit_status": code,
-              "load_before": load_before, "load_after": load(), "outcome": _junit(junit),
+              "load_before": load_before, "load_after": load(), "outcome": outcome_counts(data),
               "records": records, "shares": shares(records, wall, workers),
               "command": " ".join(cmd[1:]), "log": os.path.relpath(log, ROOT)}
     if sampler:

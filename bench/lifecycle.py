@@ -79,7 +79,7 @@ def measure_lifecycle(bench: Bench) -> None:
         why=why, details={**stats, "load": loads}))
     bench.add(Figure(
         "sandbox_container_s", 2, "  of which container start + removal", stats["container_only"]["median"], "s",
-        measured="the same runs without the shell: what HANDBOOK_TIMINGS records as `sandbox`"))
+        measured="the same runs without the shell: what the results file records as a page's `sandbox` time"))
     bench.add(Figure(
         "docker_floor_s", 2, "  Docker's floor: bare container create+start+remove", floor, "s",
         measured="a container of the sandbox image with no options, no init, no limits, no mounts"))

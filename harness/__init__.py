@@ -3,11 +3,16 @@
 The pipeline, one module per step:
   fences.py    parse a page into blocks (options.py reads the option comments,
                console.py splits console sessions into commands)
-  plan.py      decide what the page needs (an engine, its base images, builds, make checks)
-  sandbox.py   the page's container; shell.py its persistent shell;
-               pyblocks.py its persistent Python; gpu.py its GPU container
-  evaluate.py  run one block and compare (matching.py, which sees output as
-               terminal.py draws it) and report (report.py)
+  loader.py    read, decode, parse and plan a page: the one way every caller loads pages
+  plan.py      decide what the page needs (an engine, its base images, builds, make checks, `#>` groups)
+  context.py   what a run shares (engine, images, update mode), made once per run
+  page.py      what a page's blocks share: the sandbox (sandbox.py), its shell (shell.py),
+               its Python (pyblocks.py), files written, secrets, timings
+  dispatch.py  where a block runs (the sandbox, containers.py for `image=` and GPU blocks,
+               or a skip), the page's order and its end; limits.py after each block
+  runners/     one runner per block kind; each returns an Outcome (outcome.py) and compares
+               with matching.py, which sees output as terminal.py draws it
+  report.py    outcomes rendered as messages; record.py the results file; updates.py update mode
   sybil_plugin.py / pytest_plugin.py / notebooks.py  wire it into pytest
 
 Around it: engine.py finds or starts Docker, images.py and cuda_image.py build

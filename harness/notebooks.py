@@ -13,7 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from .evaluate import Settings, page_name, write_timings
+from .context import CONTEXT_KEY
+from .outcome import Outcome, Reason, plain
+from .record import block_record
+from .report import render
 from .sandbox import HOME, Sandbox
 
 TIMEOUT = 300
@@ -25,21 +28,30 @@ class NotebookFile(pytest.File):
 
 
 class NotebookItem(pytest.Item):
-    def runtest(self):
+    hb_record: dict | None = None  # this notebook's line of the results file
+
+    def runtest(self) -> None:
+        ctx = self.config.stash[CONTEXT_KEY]
+        name = ctx.page_name(self.path)
+        outcome, timings = self._run(ctx, name)
+        self.hb_record = block_record(name, 0, "notebook", outcome, timings=timings)
+        if outcome.problems:
+            raise NotebookFailure(render(outcome, name))
+
+    def _run(self, ctx, name: str) -> tuple[Outcome, dict]:
         path = Path(self.path)
-        name = page_name(path)
         try:
             nb = json.loads(path.read_text(encoding="utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise NotebookFailure(f"{name}:1: not a readable notebook: {e}") from None
+            return plain(1, f"not a readable notebook: {e}", Reason.PAGE), {}
         cells = nb.get("cells", [])
         dirty = [i + 1 for i, c in enumerate(cells)
                  if c.get("cell_type") == "code" and (c.get("outputs") or c.get("execution_count"))]
         if dirty:
-            raise NotebookFailure(f"{name}: cell(s) {dirty} were committed with outputs; strip them "
-                                  f"(nbstripout) so that only the tested run's outputs reach the site")
+            return plain(1, f"cell(s) {dirty} were committed with outputs; strip them (nbstripout) so that "
+                            "only the tested run's outputs reach the site", Reason.PAGE), {}
         began, examples = time.monotonic(), 0.0
-        box = Sandbox(Settings.engine(), Settings.image, name)
+        box = Sandbox(ctx.engine(), ctx.image, name)
         try:
             box.start()
             work = f"{HOME}/notebook"
@@ -53,13 +65,20 @@ class NotebookItem(pytest.Item):
         finally:
             removing = time.monotonic()
             box.remove()
-            write_timings(name, began, box.timings, time.monotonic() - removing, examples)
+            removal = time.monotonic() - removing
+            total = time.monotonic() - began
+            sandbox = box.timings.get("container", 0.0) + removal
+            timings = {"page": name, "total": total, "sandbox": sandbox, "engine": 0.0, "seed": 0.0,
+                       "examples": examples, "harness": total - sandbox - examples}
         if executed is not None:
-            target = Settings.root / "build" / "notebooks" / name
+            target = ctx.root / "build" / "notebooks" / name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(executed)
+        outcome = Outcome(seconds=examples)
         if code != 0:
-            raise NotebookFailure(f"{name}: {out.strip()[-3000:]}")
+            outcome = plain(0, out.strip()[-3000:], Reason.PYTHON)
+            outcome.seconds = examples
+        return outcome, timings
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, NotebookFailure):

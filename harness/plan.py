@@ -14,6 +14,7 @@ from pathlib import PurePosixPath
 from .console import DEFAULT_PROMPT, prompt_pattern, split_console
 from .errors import PageError
 from .fences import Block
+from .pyblocks import PrintCheck, print_checks
 
 DOCKER_WORD = re.compile(r"(?:^|[\s;&|(`$])(?:sudo\s+)?(?:docker|docker-compose)(?:\s|$)", re.M)
 BUILDS = re.compile(r"\b(?:docker\s+(?:image\s+)?build|docker\s+compose\s+(?:build|up)"
@@ -64,6 +65,8 @@ class Plan:
     options: dict = field(default_factory=dict)  # the page's own options (`<!-- test-page: ... -->`)
     gpu_engine: bool = False  # GPU blocks drive the page's own engine: its sandbox gets the GPU
     typed: dict[int, str] = field(default_factory=dict)  # console/bash block start -> what the reader types
+    # python block start -> (line -> its top-level statement's last line, the block's `#>` groups)
+    prints: dict[int, tuple[dict[int, int], list[PrintCheck]]] = field(default_factory=dict)
 
 
 def plan_page(blocks: list[Block], path: str, options: dict | None = None) -> Plan:
@@ -88,6 +91,8 @@ def plan_page(blocks: list[Block], path: str, options: dict | None = None) -> Pl
                 # (run as a script, each `$` would be "command not found")
                 plan.commands[b.start] = split_console(b.body, b.body_lines, path, b.line, prompt, pasted=True)
                 typed[b.start] = "\n".join(c.text for c in plan.commands[b.start])
+        elif b.kind == "python":
+            plan.prints[b.start] = _print_checks(b, path)
     commands = "\n".join(typed.values())
     for i, b in enumerate(plan.blocks):
         if b.start in typed and DOCKER_WORD.search(typed[b.start]):
@@ -104,6 +109,17 @@ def plan_page(blocks: list[Block], path: str, options: dict | None = None) -> Pl
             elif DOCKER_WORD.search(b.body) and _runs(title, b.body, commands):
                 plan.engine = True  # a Makefile or script of the page's that calls docker, and is run
     return plan
+
+
+def _print_checks(block: Block, path: str) -> tuple[dict[int, int], list[PrintCheck]]:
+    """A Python block's `#>` groups, read before anything runs; code that does not parse is a page error
+    (unless the block says it raises SyntaxError: then it has no groups to read)."""
+    try:
+        return print_checks(block.body)
+    except SyntaxError as e:
+        if block.options.get("raises") == "SyntaxError":
+            return {}, []
+        raise PageError(path, block.line + (e.lineno or 1), f"Python syntax error: {e.msg}") from None
 
 
 def _prompted(body: str, prompt: str, command: bool = False) -> bool:

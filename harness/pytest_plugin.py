@@ -1,13 +1,13 @@
-"""pytest side of the harness: options, run-wide setup, cleanup, reports.
+"""pytest side of the harness: options, run-wide setup, cleanup, the results file.
 
 The controlling process provisions the images and sweeps leftovers of
 killed runs before any worker starts, and removes everything its run made
-when it ends, also after Ctrl-C or SIGTERM.
+when it ends, also after Ctrl-C or SIGTERM. Each process makes the run's
+context once; workers append each block's record to the results file's
+parts, and the controller merges them when the run ends.
 """
 from __future__ import annotations
 
-import datetime
-import json
 import os
 import signal
 import subprocess
@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from sybil.integration.pytest import SybilFile
 
-from . import labels
-from .evaluate import Settings
+from . import labels, record
+from .context import CONTEXT_KEY, RunContext
 from .sandbox import NO_NETWORK, run_network
-from .sybil_plugin import make_sybil
+from .sybil_plugin import END, RECORDS, make_sybil
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,6 +28,11 @@ def pytest_addoption(parser):
     group = parser.getgroup("handbook")
     group.addoption("--update-examples", action="store_true", default=False,
                     help="rewrite expected output on pages from what actually ran (keeps `...` that still match)")
+    group.addoption("--results", default=None, type=Path,
+                    help="write every block's outcome to this JSON file (make test-docs: build/results.json)")
+
+
+CTX = RunContext()  # this process's run; filled in by pytest_configure
 
 
 def _is_worker(config) -> bool:
@@ -83,13 +88,17 @@ def _holds_pages(folder: Path) -> bool:
 
 
 def pytest_configure(config):
-    Settings.root = ROOT
-    Settings.update = config.getoption("--update-examples")
+    CTX.root = ROOT
+    config.stash[CONTEXT_KEY] = CTX
+    CTX.update = config.getoption("--update-examples")
+    results = config.getoption("--results")
+    if results is not None and not _is_worker(config):
+        record.start(results)
     if not _collecting_pages(config) and not os.environ.get("HANDBOOK_SANDBOX_IMAGE"):
         return  # unit tests of the harness need no engine
     from .engine import ensure_engine
 
-    client = Settings.client = ensure_engine()
+    client = CTX.client = ensure_engine()
     if not _is_worker(config):
         labels.current_run()
         swept = labels.remove_stale(client)
@@ -103,28 +112,63 @@ def pytest_configure(config):
             provisioned = ensure_all()
             os.environ["HANDBOOK_SANDBOX_IMAGE"] = provisioned["sandbox"]
             os.environ["HANDBOOK_SEED"] = str(provisioned["seed"])
-    Settings.image = os.environ["HANDBOOK_SANDBOX_IMAGE"]
-    Settings.seed = Path(os.environ["HANDBOOK_SEED"]) if os.environ.get("HANDBOOK_SEED") else None
+    CTX.image = os.environ["HANDBOOK_SANDBOX_IMAGE"]
+    CTX.seed = Path(os.environ["HANDBOOK_SEED"]) if os.environ.get("HANDBOOK_SEED") else None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Write the block's record to this worker's part of the results file."""
+    made = yield
+    results = item.config.getoption("--results")
+    if results is None:
+        return
+    report = made.get_result()
+    writer = record.Writer(results, getattr(item.config, "workerinput", {}).get("workerid", "main"))
+    example = getattr(item, "example", None)
+    if example is not None:
+        namespace = example.namespace
+        if call.when == "call":
+            found = namespace.get(RECORDS, {}).pop(example.start, None)
+            if found is None and not report.passed:
+                # the runner raised: no outcome, so the traceback is the record
+                block = example.parsed
+                found = record.harness_error(CTX.page_name(item.path), getattr(block, "line", example.line),
+                                             getattr(block, "kind", "page-error"), str(report.longrepr))
+            if found is not None:
+                writer.write(found)
+        elif call.when == "teardown" and END in namespace:
+            writer.write(namespace.pop(END))
+    elif call.when == "call" and getattr(item, "hb_record", None) is not None:
+        writer.write(item.hb_record)
 
 
 def pytest_sessionfinish(session, exitstatus):
-    """Record what this run verified with: the site's stamps cite it."""
+    """Merge the results file, with what this run verified with: the site's stamps cite it."""
     config = session.config
-    if _is_worker(config) or not Settings.image or not config.option.xmlpath:
+    results = config.getoption("--results")
+    if _is_worker(config) or results is None:
         return
     info = {
-        "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "junit": os.path.relpath(config.option.xmlpath, ROOT),
-        "image": Settings.image,
-        "image_id": Settings.engine().images.get(Settings.image).id,
-        "machine": _machine(),
+        "image": CTX.image,
+        "image_id": _image_id(),
+        "machine": _machine() if CTX.image else "",
         "commit": _git("rev-parse", "HEAD"),
         "dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
         "exit_status": int(exitstatus),
+        "args": [str(a) for a in config.args],
     }
-    target = Path(config.option.xmlpath).with_suffix(".run.json")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(info, indent=2) + "\n")
+    record.merge(results, info)
+
+
+def _image_id() -> str:
+    if not CTX.image or CTX.client is None:
+        return ""
+    try:
+        return str(CTX.engine().images.get(CTX.image).id)
+    except Exception as e:  # noqa: BLE001 - the stamps then have no image to cite; the gate refuses
+        print(f"\n[handbook] could not read the sandbox image's id: {e}")
+        return ""
 
 
 def _machine() -> str:
@@ -132,7 +176,7 @@ def _machine() -> str:
     from .images import describe_sandbox
 
     try:
-        return describe_sandbox(Settings.engine(), Settings.image)
+        return describe_sandbox(CTX.engine(), CTX.image)
     except Exception as e:  # noqa: BLE001 - the stamps then cite the image alone; say why
         print(f"\n[handbook] could not read what the sandbox image is: {e}")
         return ""
@@ -146,17 +190,17 @@ def _git(*args: str) -> str:
 
 
 def pytest_unconfigure(config):
-    if Settings.client is not None and not _is_worker(config):
+    if CTX.client is not None and not _is_worker(config):
         run_id, pid = labels.current_run()
         if pid == os.getpid():
             try:
-                labels.remove_run(Settings.client, run_id)
+                labels.remove_run(CTX.client, run_id)
             except Exception as e:  # noqa: BLE001 - the run is over; say why cleanup could not finish
                 print(f"\n[handbook] could not remove this run's containers ({e}); "
                       "the next run removes them when the engine answers again")
 
 
-_SYBIL = make_sybil()
+_SYBIL = make_sybil(CTX)  # its pages read CTX when they run, after pytest_configure filled it in
 
 
 def _outside_id(file_path: Path, parent) -> dict:

@@ -1,26 +1,48 @@
-"""Failure messages a contributor can act on without rerunning anything.
+"""Outcomes rendered as messages a contributor can act on without rerunning anything.
 
-Each names page:line, the command, the exit status, a diff of expected
-against actual output, and the tail of what the command printed.
+The only place that turns results into text. Each problem names page:line,
+the command, the exit status, a diff of expected against actual output, and
+the tail of what the command printed.
 """
 from __future__ import annotations
 
 import signal
 
 from .matching import diff, matches
-from .terminal import render, show_tabs
+from .outcome import SKIPPED, Outcome, Problem
+from .terminal import render as draw
+from .terminal import show_tabs
 
 TAIL_LINES = 25
 
 
 def tail(text: str, n: int = TAIL_LINES) -> str:
-    lines = [show_tabs(line.rstrip()) for line in render(text.rstrip("\n"))]
+    lines = [show_tabs(line.rstrip()) for line in draw(text.rstrip("\n"))]
     cut = lines[-n:]
     prefix = [f"[... {len(lines) - n} earlier lines]"] if len(lines) > n else []
     return "\n".join("    " + line for line in prefix + cut)
 
 
-def failure(where: str, what: str, *, command: str | None = None, status=None, expected_status=None,
+def render(outcome: Outcome, page: str, line: int = 0) -> str:
+    """The message of a failed or skipped block ("" when it passed); `line`: the block's, for a skip."""
+    if outcome.status == SKIPPED:
+        return f"{page}:{line}: {outcome.skip}"
+    parts = [problem(p, page) for p in outcome.problems]
+    text = "\n\n".join(parts)
+    return "\n".join([text, *("  " + n if text else n for n in outcome.notes)]) if outcome.notes else text
+
+
+def problem(p: Problem, page: str) -> str:
+    where = f"{page}:{p.line}"
+    if p.plain:
+        return f"{where}: {p.what}"
+    return failure(where, p.what, command=p.command, status=p.status, expected_status=p.expected_status,
+                   expected=None if p.expected is None else list(p.expected),
+                   actual=None if p.actual is None else list(p.actual), output=p.output, note=p.note, loose=p.loose)
+
+
+def failure(where: str, what: str, *, command: str | None = None, status: int | None = None,
+            expected_status: object = None,
             expected: list[str] | None = None, actual: list[str] | None = None, output: str = "",
             note: str = "", loose: bool = False) -> str:
     """The failure message; with expected and actual output, a diff whenever they differ.

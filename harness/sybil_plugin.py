@@ -2,50 +2,72 @@
 
 Parsing happens here, at collection time, so a page that cannot be parsed
 (not UTF-8, an unterminated fence, an unknown option) becomes one failing
-example that names the page and line, and the other pages still run.
+example that names the page and line, and the other pages still run. Each
+example's outcome is kept in the page's namespace for the results file
+(pytest_plugin writes it), and rendered into the test's message here.
 """
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, cast
 
-from sybil import Document, Region, Sybil
+import pytest
+from sybil import Document, Example, Region, Sybil
 
+from . import dispatch
+from .context import RunContext
 from .errors import PageError
-from .evaluate import Page, Settings, evaluate, page_name
 from .loader import decode, plan_text
+from .outcome import FAILED, SKIPPED, Outcome, Reason, plain
+from .page import Page
+from .record import block_record
+from .report import render
+from .runners import kind_of
 
 PAGE_KEY = "__handbook_page__"
+NAME_KEY = "__handbook_name__"
+RECORDS = "__handbook_records__"  # example start -> its results-file record, until pytest_plugin writes it
+END = "__handbook_end__"  # the page's end (teardown blocks, timings): its record
 
 
-def _report_error(message: str):
-    def evaluator(example):
-        return message
-    return evaluator
+class PageLoader:
+    """Sybil's document type for a page: knows the run it belongs to."""
 
+    def __init__(self, ctx: RunContext):
+        self.ctx = ctx
 
-class HandbookDocument(Document):
-    @classmethod
-    def parse(cls, path: str, *parsers, encoding: str = "utf-8") -> Document:
-        name = page_name(path)
+    def parse(self, path: str, *parsers: Any, encoding: str = "utf-8") -> Document:
+        name = self.ctx.page_name(path)
         try:
             text = decode(Path(path).read_bytes(), name)
         except PageError as e:
-            doc = cls("", path)
-            doc.add(Region(0, 0, None, _report_error(str(e))))
-            return doc
-        doc = cls(text, path)
+            return _broken(Document("", path), name, e, 0)
+        doc = Document(text, path)
+        doc.namespace[NAME_KEY] = name
+        doc.namespace[RECORDS] = {}
         try:
-            plan = plan_text(text, name, [Settings.root / "snippets"], Path(path).parent)
+            plan = plan_text(text, name, [self.ctx.snippets], Path(path).parent)
         except PageError as e:
-            offset = _offset_of_line(text, e.line)
-            doc.add(Region(offset, offset, None, _report_error(str(e))))
-            return doc
-        doc.namespace[PAGE_KEY] = Page(path, plan)
+            return _broken(doc, name, e, _offset_of_line(text, e.line))
+        doc.namespace[PAGE_KEY] = Page(path, plan, self.ctx, name=name)
         for block in plan.blocks:
             if block.kind == "display" and "skip" not in block.options:
                 continue
             doc.add(Region(block.start, block.end, block, _evaluate))
         return doc
+
+
+def _broken(doc: Document, name: str, error: PageError, offset: int) -> Document:
+    """A page that cannot be read or planned: one example that fails with page:line."""
+    doc.namespace[NAME_KEY] = name
+    doc.namespace.setdefault(RECORDS, {})
+    outcome = plain(error.line, error.message, Reason.PAGE)
+
+    def evaluator(example: Example) -> str:
+        return _report(example, error.line, "page-error", outcome)
+
+    doc.add(Region(offset, offset, None, evaluator))
+    return doc
 
 
 def _offset_of_line(text: str, line: int) -> int:
@@ -58,25 +80,37 @@ def _offset_of_line(text: str, line: int) -> int:
     return offset
 
 
-def _evaluate(example) -> str:
+def _report(example: Example, line: int, kind: str, outcome: Outcome) -> str:
+    """Keep the outcome for the results file; tell pytest: a skip, a failure's message, or ""."""
+    name = example.namespace[NAME_KEY]
+    example.namespace[RECORDS][example.start] = block_record(name, line, kind, outcome)
+    if outcome.status == SKIPPED:
+        pytest.skip(render(outcome, name, line))
+    return render(outcome, name, line) if outcome.status == FAILED else ""
+
+
+def _evaluate(example: Example) -> str:
     page: Page = example.namespace[PAGE_KEY]
-    return evaluate(page, example.parsed)
+    block = example.parsed
+    return _report(example, block.line, kind_of(page, block), dispatch.evaluate(page, block))
 
 
-def _teardown(namespace: dict) -> None:
+def _teardown(namespace: dict[str, Any]) -> None:
     page: Page | None = namespace.get(PAGE_KEY)
-    if page is not None:
-        problems = page.finish()
-        if problems:
-            raise AssertionError("at the end of the page:\n" + "\n\n".join(problems))
+    if page is None:
+        return
+    outcome = dispatch.finish(page)
+    namespace[END] = block_record(page.name, 0, "page", outcome, timings=getattr(page, "last_timings", {}))
+    if outcome.problems:
+        raise AssertionError("at the end of the page:\n" + render(outcome, page.name))
 
 
-def make_sybil() -> Sybil:
+def make_sybil(ctx: RunContext) -> Sybil:
     return Sybil(
         parsers=[],
         patterns=["*.md"],
         path="/",
         teardown=_teardown,
-        document_types={".md": HandbookDocument},
+        document_types={".md": cast(type[Document], PageLoader(ctx))},
         name="page",
     )

@@ -4,7 +4,7 @@ mkdocs.yml loads this file by path (`hooks:`), so it imports its package
 from the repository root.
 
 - Every page gets a stamp right under its title, made from the last test run
-  (build/test-docs.xml and build/test-docs.run.json); the home page gets the
+  (build/results.json); the home page gets the
   run's totals. With HANDBOOK_SITE_GATE=1 (make site, make publish) the build
   fails unless every page was verified, so no unverified page is published.
 - A notebook page is rendered from the executed copy the test run left in

@@ -1,10 +1,10 @@
 """What the last test run verified, page by page.
 
-Three sources, read together:
-  build/test-docs.xml       the JUnit report of `make test-docs`: one testcase per
-                            block (classname = the page path with dots, name with
-                            the block's line), one per notebook
-  build/test-docs.run.json  when the run finished, its sandbox image, the commit
+Two sources, read together:
+  build/results.json        the results file of `make test-docs`: every block with
+                            its page, line, kind, status and reason code, each
+                            page's end, and the run (finished, sandbox image,
+                            machine, commit)
   the pages as they are now which blocks each page has, counted by the harness's
                             own parser, so that a page edited after the run, or a
                             run restricted with PAGE= or K=, cannot pass for
@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import datetime
 import json
-import re
 import sys
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -31,9 +30,9 @@ if str(ROOT) not in sys.path:
 
 from harness.errors import PageError  # noqa: E402  (the harness's own parser counts the examples)
 from harness.loader import plan_text  # noqa: E402
+from harness.outcome import GPU_REASONS  # noqa: E402
 
-REPORT = Path("build/test-docs.xml")
-GPU_SKIP = "GPU block skipped"
+REPORT = Path("build/results.json")
 PAGE_SUFFIXES = (".md", ".ipynb")
 
 VERIFIED = "verified"      # every block ran and passed (GPU blocks may be skipped for want of a GPU)
@@ -41,8 +40,6 @@ UNVERIFIED = "unverified"  # some block failed, was skipped, or did not run
 NOT_RUN = "not-run"        # the run has no results for this page at all
 NO_EXAMPLES = "none"       # nothing on the page runs
 
-_LINE = re.compile(r"\bline:(\d+)")
-_WHERE = re.compile(r"(?P<page>[\w./-]+\.(?:md|ipynb)):(?P<line>\d+): ")
 
 
 @dataclass
@@ -60,33 +57,23 @@ class Run:
     exit_status: int | None = None
     problems: list[str] = field(default_factory=list)
 
-    @property
-    def record(self) -> Path:
-        return self.report.with_suffix(".run.json")
-
 
 @dataclass
 class Case:
-    """One testcase of the report: a block, or a whole notebook."""
+    """One record of the results file: a block, a notebook, or a page's end (block 0)."""
 
-    block: int  # the line the report names the testcase by (where the block's text starts); 0 if none
+    block: int  # the block's line (its fence); 0 for a notebook or the page's end
     status: str  # passed | failed | skipped
-    message: str = ""
+    reason: str = ""  # the reason code (harness.outcome.Reason), e.g. gpu-unavailable
+    text: str = ""  # the skip's or the first problem's words, on one line
     line: int = 0  # where the harness says the problem is: the fence, or a command in the block
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.line = self.line or self.block
 
     @property
     def gpu_skip(self) -> bool:
-        return self.status == "skipped" and GPU_SKIP in self.message
-
-    @property
-    def reason(self) -> str:
-        """The skip or failure message without its `page:line: ` prefix, on one line."""
-        m = _WHERE.search(self.message)  # the harness's own `page:line: ` message, after any wrapper's words
-        text = self.message[m.end():].split("\n", 1)[0] if m else self.message
-        return " ".join(text.split()).removeprefix("skipped: ")
+        return self.status == "skipped" and self.reason in GPU_REASONS
 
 
 @dataclass
@@ -143,12 +130,13 @@ class PageResult:
         parts = [f"{self.passed} of {_n(self.total, 'example')} verified"]
         if self.failed:
             parts.append(f"{len(self.failed)} failed: " + "; ".join(
-                f"line {c.line}: {_clip(c.reason)}" if c.line else _clip(c.reason) for c in self.failed))
+                f"line {c.line}: {_clip(c.text)}" if c.line else _clip(c.text) for c in self.failed))
         if self.other_skipped:
             parts.append(f"{len(self.other_skipped)} skipped: " + "; ".join(
-                f"line {c.line}: {c.reason}" if c.line else c.reason for c in self.other_skipped))
+                f"line {c.line}: {c.text.removeprefix('skipped: ')}" if c.line else c.text
+                for c in self.other_skipped))
         if self.gpu_skipped:
-            reasons = sorted({c.reason.removeprefix("GPU block skipped: ") for c in self.gpu_skipped})
+            reasons = sorted({c.text.removeprefix("GPU block skipped: ") for c in self.gpu_skipped})
             parts.append(f"{len(self.gpu_skipped)} skipped for want of a GPU ({'; '.join(reasons)})")
         if self.missing:
             parts.append(f"{self.missing} did not run")
@@ -168,34 +156,28 @@ def _clip(text: str, width: int = 160) -> str:
 # ---------------------------------------------------------------- reading
 
 def read_run(report: Path) -> tuple[Run, dict[str, list[Case]]]:
-    """The run record and the report's cases, keyed by the dotted page path."""
+    """The run's record and its cases, keyed by the page's path (docs/git.md)."""
     run = Run(report=report)
     cases: dict[str, list[Case]] = {}
     if not report.is_file():
         run.problems.append(f"no test run found: {_rel(report)} is missing (make test-docs writes it)")
         return run, cases
+    try:
+        data = json.loads(report.read_text(encoding="utf-8"))
+        info, blocks, pages = data["run"], data["blocks"], data["pages"]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        run.problems.append(f"{_rel(report)} cannot be read: {e!r}")
+        return run, cases
     run.found = True
-    try:
-        tree = ET.parse(report)
-    except ET.ParseError as e:
-        run.problems.append(f"{_rel(report)} cannot be read: {e}")
-        return run, cases
-    for tc in tree.iter("testcase"):
-        classname, name = tc.get("classname", ""), tc.get("name", "")
-        key = classname or name  # a collection error: classname "", name = the dotted path
-        cases.setdefault(key, []).append(_case(tc))
-    try:
-        info = json.loads(run.record.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        run.problems.append(f"{_rel(run.record)} is missing: the run cannot be cited (image, commit)")
-        return run, cases
-    except (OSError, ValueError) as e:
-        run.problems.append(f"{_rel(run.record)} cannot be read: {e}")
-        return run, cases
+    for r in blocks:
+        cases.setdefault(r["page"], []).append(_case(r))
+    for r in pages:  # a page's end counts only when it failed (a teardown block, a Makefile check left)
+        if r["status"] != "passed":
+            cases.setdefault(r["page"], []).append(_case(r))
     try:
         run.finished = datetime.datetime.fromisoformat(info["finished"])
     except (KeyError, TypeError, ValueError):
-        run.problems.append(f"{_rel(run.record)} has no finish time")
+        run.problems.append(f"{_rel(report)} has no finish time")
     run.image = str(info.get("image") or "")
     run.image_id = str(info.get("image_id") or "")
     run.machine = str(info.get("machine") or "")
@@ -205,22 +187,13 @@ def read_run(report: Path) -> tuple[Run, dict[str, list[Case]]]:
     if run.exit_status not in (0, None):
         run.problems.append(f"the test run ended with exit status {run.exit_status}")
     if not run.image_id:
-        run.problems.append(f"{_rel(run.record)} names no sandbox image")
+        run.problems.append(f"{_rel(report)} names no sandbox image")
     return run, cases
 
 
-def _case(tc: ET.Element) -> Case:
-    m = _LINE.search(tc.get("name", ""))
-    block = int(m.group(1)) if m else 0
-    for tag, status in (("failure", "failed"), ("error", "failed"), ("skipped", "skipped")):
-        found = tc.findall(tag)
-        if found:
-            el = found[0]
-            message = el.get("message") or (el.text or "")
-            where = _WHERE.search(message) or _WHERE.search(el.text or "")
-            return Case(block=block, status=status, message=message.strip(),
-                        line=int(where["line"]) if where else 0)
-    return Case(block=block, status="passed")
+def _case(r: dict[str, Any]) -> Case:
+    return Case(block=int(r.get("line") or 0), status=str(r["status"]), reason=str(r.get("reason") or ""),
+                text=str(r.get("summary") or ""), line=int(r.get("problem_line") or 0))
 
 
 def _rel(path: Path) -> str:
@@ -234,7 +207,7 @@ def _rel(path: Path) -> str:
 
 def example_lines(path: Path, root: Path = ROOT) -> list[int]:
     """The line of each example the harness collects from a Markdown page, as
-    its report names them (the line where the block's text starts)."""
+    the results file names them (the block's fence)."""
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")
@@ -245,8 +218,7 @@ def example_lines(path: Path, root: Path = ROOT) -> list[int]:
         plan = plan_text(text, name, [root / "snippets"])
     except PageError as e:
         return [e.line]
-    return [text.count("\n", 0, b.start) + 1 for b in plan.blocks
-            if not (b.kind == "display" and "skip" not in b.options)]
+    return [b.line for b in plan.blocks if not (b.kind == "display" and "skip" not in b.options)]
 
 
 def notebook_sources(path: Path) -> list[str] | None:
@@ -265,7 +237,7 @@ def executed_notebook(path: Path, root: Path = ROOT) -> Path:
 
 def page_result(path: Path, cases: dict[str, list[Case]], root: Path = ROOT) -> PageResult:
     rel = Path(path).resolve().relative_to(root).as_posix()
-    result = PageResult(path=rel, cases=list(cases.get(rel.replace("/", "."), [])))
+    result = PageResult(path=rel, cases=list(cases.get(rel, [])))
     if rel.endswith(".ipynb"):
         result.lines = [0]
         if result.cases:

@@ -77,7 +77,7 @@ def page_stamp(result: PageResult, run: Run, repo_url: str = "") -> str:
     if state == NO_EXAMPLES:
         body.append("Nothing on it is executed: it has no commands, files or code to check.")
     elif state == VERIFIED and result.gpu_skipped:
-        reasons = sorted({c.reason.removeprefix("GPU block skipped: ") for c in result.gpu_skipped})
+        reasons = sorted({c.text.removeprefix("GPU block skipped: ") for c in result.gpu_skipped})
         body.append("GPU examples run in a separate job on a GPU machine; this run skipped them: "
                     + "; ".join(f"\u201c{_esc(r)}\u201d" for r in reasons) + ".")
     if state != NO_EXAMPLES:

@@ -1,6 +1,7 @@
 """Run a page through the harness in a separate pytest, as a contributor would."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -16,12 +17,19 @@ class Outcome:
     code: int
     output: str
     junit: Path
+    results: Path  # the run's results file (build/results.json for make test-docs)
+
+    def records(self) -> list[dict]:
+        """Every block's record, then every page's end."""
+        data = json.loads(self.results.read_text())
+        return data["blocks"] + data["pages"]
 
 
 def run_pages(*pages: str | Path, tmp_path: Path, extra=(), env=None, timeout=600) -> Outcome:
     junit = tmp_path / "junit.xml"
+    results = tmp_path / "results.json"
     cmd = [sys.executable, "-m", "pytest", "-c", str(ROOT / "pytest.ini"), f"--rootdir={ROOT}",
-           "-p", "no:cacheprovider", "-q", f"--junitxml={junit}", *map(str, pages), *extra]
+           "-p", "no:cacheprovider", "-q", f"--junitxml={junit}", f"--results={results}", *map(str, pages), *extra]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, **(env or {})})
-    return Outcome(proc.returncode, proc.stdout + proc.stderr, junit)
+    return Outcome(proc.returncode, proc.stdout + proc.stderr, junit, results)

@@ -68,3 +68,6 @@ def test_gpu_blocks_are_reported_skipped_with_the_probes_reason(tmp_path):
     assert "1 passed, 1 skipped" in out.output
     assert "gpu.md:2: GPU block skipped: no NVIDIA GPU here: `nvidia-smi` is not installed" in out.output
     assert 'message="' in out.junit.read_text() and "GPU block skipped" in out.junit.read_text()
+    blocks = {r["line"]: r for r in out.records() if r["kind"] != "page"}
+    assert blocks[2]["status"] == "skipped" and blocks[2]["reason"] == "gpu-unavailable"
+    assert blocks[7]["status"] == "passed" and blocks[7]["kind"] == "console"

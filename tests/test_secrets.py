@@ -7,7 +7,7 @@ from pagerun import PAGES, run_pages
 pytestmark = pytest.mark.docker
 
 
-def test_declared_secrets_are_redacted_from_failures_and_junit(tmp_path):
+def test_declared_secrets_are_redacted_from_failures_junit_and_results(tmp_path):
     token = "tok_" + secrets.token_hex(12)
     page = tmp_path / "leaks.md"
     page.write_text(
@@ -15,11 +15,12 @@ def test_declared_secrets_are_redacted_from_failures_and_junit(tmp_path):
         f"printf '%s\\n' {token} > token.txt\nexport API_TOKEN=\"$(cat token.txt)-env\"\n```\n-->\n\n"
         "```console\n$ cat token.txt; echo \"$API_TOKEN\"\nnot what it prints\n```\n"
     )
-    out = run_pages(page, tmp_path=tmp_path, env={"HANDBOOK_TIMINGS": str(tmp_path / "timings")})
+    out = run_pages(page, tmp_path=tmp_path)
     assert out.code == 1, out.output
     assert "+[secret token.txt]" in out.output and "+[secret API_TOKEN]" in out.output, out.output
-    written = [out.output, out.junit.read_text()] + [p.read_text() for p in (tmp_path / "timings").glob("*")]
-    assert written[1] and len(written) > 2
+    written = [out.output, out.junit.read_text(), out.results.read_text()]
+    failed = [r for r in out.records() if r["status"] == "failed"]
+    assert [r["reason"] for r in failed] == ["output-differs"] and "[secret API_TOKEN]" in failed[0]["message"]
     for text in written:
         assert token not in text
 

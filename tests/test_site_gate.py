@@ -131,22 +131,28 @@ def make_root(tmp_path: Path, pages: dict[str, str]) -> Path:
     return root
 
 
-def write_report(root: Path, cases: list[tuple[str, str, str]], exit_status: int = 0) -> None:
-    """cases: (dotted page, testcase name, outcome) with outcome 'pass', 'fail:MSG' or 'skip:MSG'."""
-    body = []
-    for classname, name, outcome in cases:
-        kind, _, msg = outcome.partition(":")
-        inner = {"pass": "", "fail": f'<failure message="{msg}">{msg}</failure>',
-                 "skip": f'<skipped type="pytest.skip" message="{msg}">{msg}</skipped>'}[kind]
-        body.append(f'<testcase classname="{classname}" name="{name}" time="0.1">{inner}</testcase>')
+def write_report(root: Path, cases: list[tuple[str, int, str]], exit_status: int = 0) -> None:
+    """cases: (page, block line, outcome) with outcome 'pass', 'fail:LINE:WORDS', 'skip:REASON:WORDS',
+    or 'end-fail:WORDS' (the page's end failed); written as the harness writes build/results.json."""
+    blocks, pages = [], []
+    for page, line, outcome in cases:
+        kind, _, rest = outcome.partition(":")
+        record = {"page": page, "line": line, "kind": "console", "status": "passed", "reason": "",
+                  "seconds": 0.1, "problem_line": 0, "summary": "", "message": ""}
+        if kind == "fail":
+            where, _, words = rest.partition(":")
+            record.update(status="failed", reason="output-differs", problem_line=int(where), summary=words)
+        elif kind == "skip":
+            reason, _, words = rest.partition(":")
+            record.update(status="skipped", reason=reason, summary=words)
+        elif kind == "end-fail":
+            record.update(kind="page", status="failed", reason="sandbox", summary=rest)
+        (pages if record["kind"] == "page" else blocks).append(record)
     (root / "build").mkdir(exist_ok=True)
-    (root / "build" / "test-docs.xml").write_text(
-        '<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest">'
-        + "".join(body) + "</testsuite></testsuites>")
-    (root / "build" / "test-docs.run.json").write_text(json.dumps({
-        "finished": "2026-11-26T10:46:13+00:00", "junit": "build/test-docs.xml",
+    (root / "build" / "results.json").write_text(json.dumps({"version": 1, "blocks": blocks, "pages": pages, "run": {
+        "finished": "2026-11-26T10:46:13+00:00",
         "image": "handbook-sandbox:537364c0d612", "image_id": "sha256:" + "8f2a88ae7851" * 5 + "abcd",
-        "commit": "9342ea4af88bfd7e4ad2255362dedc59b50b7252", "dirty": False, "exit_status": exit_status}))
+        "commit": "9342ea4af88bfd7e4ad2255362dedc59b50b7252", "dirty": False, "exit_status": exit_status}}))
 
 
 PAGE = """\
@@ -166,15 +172,11 @@ PAGE = """\
 PROSE = "# Only words\n\nNothing runs here.\n\n```text\nshown, not run\n```\n"
 
 
-def sybil(line: int) -> str:
-    return f"sybil:page,line:{line},column:1"
-
-
 def test_gpu_skips_are_allowed_other_problems_are_not(tmp_path, capsys):
     root = make_root(tmp_path, {"docs/a.md": PAGE, "docs/prose.md": PROSE})
-    assert results.example_lines(root / "docs" / "a.md", root) == [3, 8]
-    write_report(root, [("docs.a.md", sybil(3), "pass"),
-                        ("docs.a.md", sybil(8), "skip:docs/a.md:9: GPU block skipped: no NVIDIA GPU")])
+    assert results.example_lines(root / "docs" / "a.md", root) == [3, 9]
+    write_report(root, [("docs/a.md", 3, "pass"),
+                        ("docs/a.md", 9, "skip:gpu-unavailable:GPU block skipped: no NVIDIA GPU")])
     assert gate.check(0, root) == 0
     out = capsys.readouterr().out
     assert "docs/a.md" in out and "1 skipped for want of a GPU (no NVIDIA GPU)" in out
@@ -192,19 +194,18 @@ def test_gpu_skips_are_allowed_other_problems_are_not(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("cases, expected", [
-    ([("docs.a.md", sybil(3), "fail:docs/a.md:4: output differs from the page"),
-      ("docs.a.md", sybil(8), "pass")],
+    ([("docs/a.md", 3, "fail:4:output differs from the page"), ("docs/a.md", 9, "pass")],
      "docs/a.md: 1 of 2 examples verified; 1 failed: line 4: output differs from the page"),
-    ([("docs.a.md", sybil(3), "skip:docs/a.md:3: skipped: flaky mirror"), ("docs.a.md", sybil(8), "pass")],
+    ([("docs/a.md", 3, "skip:skip-option:skipped: flaky mirror"), ("docs/a.md", 9, "pass")],
      "docs/a.md: 1 of 2 examples verified; 1 skipped: line 3: flaky mirror"),
-    ([("docs.a.md", sybil(3), "pass")],  # a K= run: one block of two
+    ([("docs/a.md", 3, "pass")],  # a K= run: one block of two
      "docs/a.md: 1 of 2 examples verified; 1 did not run"),
-    ([("docs.a.md", sybil(3), "pass"), ("docs.a.md", sybil(5), "pass")],  # the page moved since
+    ([("docs/a.md", 3, "pass"), ("docs/a.md", 5, "pass")],  # the page moved since
      "docs/a.md: 2 of 2 examples verified; the page changed since the test run"),
-    ([("", "docs.a.md", "fail:collection failure")],
-     "docs/a.md: 0 of 2 examples verified; 1 failed: collection failure"),
+    ([("docs/a.md", 3, "pass"), ("docs/a.md", 9, "pass"), ("docs/a.md", 0, "end-fail:teardown failed")],
+     "docs/a.md: 2 of 3 examples verified; 1 failed: teardown failed"),
     ([], "docs/a.md: not verified in this run (0 of 2 examples ran)"),
-], ids=["failure", "skip", "partial-run", "stale", "collection-error", "not-run"])
+], ids=["failure", "skip", "partial-run", "stale", "page-end", "not-run"])
 def test_the_gate_refuses_what_was_not_verified(tmp_path, capsys, cases, expected):
     root = make_root(tmp_path, {"docs/a.md": PAGE})
     write_report(root, cases, exit_status=1 if any("fail" in c[2] for c in cases) else 0)
@@ -227,7 +228,7 @@ def test_a_notebook_is_verified_only_with_its_executed_copy(tmp_path):
     nb = {"cells": [{"cell_type": "code", "source": ["print(1)"], "outputs": [], "execution_count": None,
                      "metadata": {}}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
     root = make_root(tmp_path, {"docs/nb/t.ipynb": json.dumps(nb)})
-    write_report(root, [("docs.nb.t.ipynb", "notebook", "pass")])
+    write_report(root, [("docs/nb/t.ipynb", 0, "pass")])
     pages = results.pages_in(root / "docs")
     assert results.collect(pages, root=root)[1][0].stale == "the run left no executed copy of the notebook"
     executed = root / "build" / "notebooks" / "docs" / "nb" / "t.ipynb"
