@@ -11,7 +11,9 @@ changing one rebuilds that image, and what is built on it.
 """
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -161,27 +163,38 @@ def import_messages(answer: str) -> list[dict]:
 
 
 def import_root(client: docker.DockerClient, root: Path, name: str, ca: Path | None, inputs: str) -> None:
-    """`docker import` of the root folder as image `name`, through the engine's API."""
+    """`docker import` of the root folder as image `name`, through the engine's API.
+
+    Imported under a tag of its own first, and named `name` only once whole: a half-read
+    root would otherwise carry the right inputs label and be reused as if it were good.
+    """
     changes = ["CMD [\"bash\"]", f"ENV {PATH_ENV}"]
     changes += [f"ENV {line}" for line in ca_env_lines(ca)]
     changes += [f"LABEL {k}={v}" for k, v in image_labels(inputs, standin=True).items()]
     repository, _, tag = name.rpartition(":")
+    partial = f"{repository}:import-{os.getpid()}"
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     log = LOG_DIR / "import-debian.log"
-    # --numeric-owner: file owners must be the root's uids, not the host's names.
-    with subprocess.Popen(["tar", "-C", str(root), "--numeric-owner", "-c", "."],
-                          stdout=subprocess.PIPE) as tar:
-        try:
-            answer = client.api.import_image(src=tar.stdout, repository=repository, tag=tag,
-                                             changes=changes, stream_src=True)
-        except docker.errors.APIError as e:
-            raise ProvisionError(f"the engine refused to import {name}: {e}") from e
-    log.write_text(answer)
-    if tar.returncode != 0:
-        raise ProvisionError(f"tar of {root} failed (exit {tar.returncode}); {name} was not imported")
-    refused = [m["error"] for m in import_messages(answer) if m.get("error")]
-    if refused:
-        raise ProvisionError(f"importing {name} failed: {refused[-1]}; full answer: {log}")
+    try:
+        # --numeric-owner: file owners must be the root's uids, not the host's names.
+        with subprocess.Popen(["tar", "-C", str(root), "--numeric-owner", "-c", "."],
+                              stdout=subprocess.PIPE) as tar:
+            try:
+                answer = client.api.import_image(src=tar.stdout, repository=repository,
+                                                 tag=partial.rpartition(":")[2], changes=changes,
+                                                 stream_src=True)
+            except docker.errors.APIError as e:
+                raise ProvisionError(f"the engine refused to import {name}: {e}") from e
+        log.write_text(answer)
+        if tar.returncode != 0:
+            raise ProvisionError(f"tar of {root} failed (exit {tar.returncode}); {name} was not imported")
+        refused = [m["error"] for m in import_messages(answer) if m.get("error")]
+        if refused:
+            raise ProvisionError(f"importing {name} failed: {refused[-1]}; full answer: {log}")
+        client.images.get(partial).tag(repository, tag)
+    finally:
+        with contextlib.suppress(docker.errors.ImageNotFound):
+            client.images.remove(partial)  # only the tag goes, when `name` holds the image
 
 
 def build_debian_standin(client: docker.DockerClient, name: str, ca: Path | None, inputs: str) -> None:
