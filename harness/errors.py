@@ -1,6 +1,7 @@
 """Every error the harness raises on purpose, in one place.
 
-A page's own mistakes are a PageError: it names the page and line. Everything
+A page's own mistakes are a PageError: it names the page and line (a notebook
+that fails is a NotebookFailure, naming the notebook). Everything
 else is a HarnessError: something the harness could not do (no engine, an image
 it could not provide, a sandbox that did not start, a shell or interpreter that
 went away). Callers catch these by name, never by matching message text, and
@@ -21,6 +22,10 @@ class PageError(Exception):
         self.path = path
         self.line = line
         self.message = message
+
+
+class NotebookFailure(Exception):
+    """A notebook page did not run to its end; the message names the notebook and holds its output's tail."""
 
 
 class HarnessError(RuntimeError):

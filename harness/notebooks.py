@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from .errors import NotebookFailure
 from .evaluate import Settings, page_name, write_timings
 from .sandbox import HOME, Sandbox
 
@@ -68,10 +69,6 @@ class NotebookItem(pytest.Item):
 
     def reportinfo(self):
         return self.path, 0, f"{self.path.name}: notebook"
-
-
-class NotebookFailure(Exception):
-    pass
 
 
 def _fetch(box: Sandbox, path: str) -> bytes | None:
