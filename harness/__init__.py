@@ -15,7 +15,9 @@ The pipeline, one module per step:
   report.py    outcomes rendered as messages; record.py the results file; updates.py update mode
   sybil_plugin.py / pytest_plugin.py / notebooks.py  wire it into pytest
 
-Around it: engine.py finds or starts Docker, images.py and cuda_image.py build
-the images, labels.py marks and sweeps what a run creates, lint.py checks pages
-without running them.
+Around it: engine.py finds or starts Docker; images.py (`make images`) provides
+the images: imagecache.py reuses what was built from the same inputs, standins.py
+builds the base images where no registry answers, provision.py orders it all, and
+cuda_image.py adds the GPU image; labels.py marks and sweeps what a run creates;
+errors.py names every error; lint.py checks pages without running them.
 """

@@ -12,7 +12,7 @@ from pathlib import Path
 import docker
 import pytest
 
-from .engine import EngineUnavailable
+from .errors import EngineUnavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -13,7 +13,7 @@ it has no CUDA runtime library either; gpu_check.py needs none, as it talks to t
 driver directly.
 
 The image is labelled with a hash of its inputs and reused while they are unchanged,
-as harness/images.py does for the other images. `python -m harness.cuda_image` builds
+as imagecache.py does for the other images. `python -m harness.cuda_image` builds
 or reuses it and prints its tag and size.
 """
 from __future__ import annotations
@@ -25,23 +25,23 @@ import time
 
 import docker
 
-from harness import labels
-from harness.engine import ROOT, EngineUnavailable, StepFailed, ensure_engine
-from harness.images import (
-    DEBIAN,
+from . import labels
+from .engine import ROOT, ensure_engine
+from .errors import EngineUnavailable, ProvisionError, StepFailed
+from .imagecache import (
     WORK_DIR,
-    ProvisionError,
     cached,
     cli_build,
     digest,
     drop_image,
-    ensure_base_image,
     fresh_dir,
     image_id,
     image_labels,
     serialized,
     timed,
 )
+from .provision import ensure_base_image
+from .standins import DEBIAN
 
 REPO = "handbook-cuda"
 STANDS_IN_FOR = "nvidia/cuda:12.4.1-base-ubuntu22.04"
@@ -77,7 +77,7 @@ def drop_older(client: docker.DockerClient, keep: str) -> None:
 
 
 @timed(REPO)
-def _cuda(client: docker.DockerClient):
+def _cuda(client: docker.DockerClient) -> tuple[str, str]:
     ensure_base_image(client, DEBIAN)
     inputs = cuda_inputs(client)
     tag = f"{REPO}:{inputs[:12]}"

@@ -16,14 +16,14 @@ import time
 from collections.abc import Iterable
 
 from . import cdi, containers, gpu, limits, updates
+from .errors import EngineStopped, NetworkUnavailable, SandboxFailed, ShellGone
 from .fences import Block
 from .outcome import Outcome, Reason, plain, skipped
-from .page import Page, SandboxFailed
+from .page import Page
 from .plan import DOCKER_WORD, GPUS_FLAG
 from .runners import RUNNERS, kind_of
 from .runners.makefiles import pending_checks
-from .sandbox import EngineStopped, NetworkUnavailable, Sandbox
-from .shell import ShellGone
+from .sandbox import Sandbox
 
 STOPPED = (ShellGone, EngineStopped, SandboxFailed)
 

@@ -26,6 +26,8 @@ import docker
 import docker.errors
 import requests.exceptions
 
+from .errors import EngineUnavailable, StepFailed
+
 ROOT = Path(__file__).resolve().parents[1]
 LOG_DIR = ROOT / "build" / "logs"
 DOCKERD_LOG = Path("/tmp/handbook-dockerd.log")
@@ -39,14 +41,6 @@ HOW_TO = (
     "(`sudo systemctl start docker`, or `sudo dockerd &`), and make sure you may use it "
     "(add yourself to the `docker` group), or set DOCKER_HOST to an engine you can reach."
 )
-
-
-class EngineUnavailable(RuntimeError):
-    """No Docker engine can be reached, and none could be started here."""
-
-
-class StepFailed(RuntimeError):
-    """A logged provisioning step (apt, debootstrap, docker build...) failed."""
 
 
 def run_logged(cmd: list[str], log_name: str, *, env: dict | None = None,

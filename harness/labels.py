@@ -59,6 +59,13 @@ def _owned_by_dead_run(labels: dict[str, str]) -> bool:
         return True
 
 
+def conflict(error: docker.errors.APIError) -> bool:
+    """Whether the engine refused a removal with 409 Conflict: another removal of the same
+    object is under way (two runs sweeping at once, or a page and its run), or the object is
+    still in use by one being removed. Either way it goes, now or at the next sweep."""
+    return error.status_code == 409
+
+
 def _remove(client: docker.DockerClient, select) -> list[str]:
     """Remove containers, then networks, volumes and images that `select` picks.
 
@@ -76,7 +83,7 @@ def _remove(client: docker.DockerClient, select) -> list[str]:
         except docker.errors.NotFound:
             pass  # gone already: its own run removed it
         except docker.errors.APIError as e:
-            if "in progress" not in str(e) and "No such" not in str(e):
+            if not conflict(e):
                 raise
 
     for c in api.containers(all=True, filters=flt):

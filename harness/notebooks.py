@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from .context import CONTEXT_KEY
+from .errors import NotebookFailure
 from .outcome import Outcome, Reason, plain
 from .record import block_record
 from .report import render
@@ -87,10 +88,6 @@ class NotebookItem(pytest.Item):
 
     def reportinfo(self):
         return self.path, 0, f"{self.path.name}: notebook"
-
-
-class NotebookFailure(Exception):
-    pass
 
 
 def _fetch(box: Sandbox, path: str) -> bytes | None:

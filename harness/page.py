@@ -15,16 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from .context import RunContext
+from .errors import SandboxFailed
 from .fences import Block
 from .outcome import Edit
 from .plan import Plan, images_used
 from .pyblocks import PyRunner
 from .sandbox import DEFAULT_DISK, Sandbox
 from .shell import Shell, ShellGone
-
-
-class SandboxFailed(Exception):
-    """The page's sandbox could not start: every block after says so."""
 
 
 @dataclass

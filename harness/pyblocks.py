@@ -15,12 +15,9 @@ import threading
 from dataclasses import dataclass
 
 from .engine import docker_cli
+from .errors import PythonGone
 
 PRINT_MARK = "#>"
-
-
-class PythonGone(RuntimeError):
-    pass
 
 
 class PyRunner:

@@ -27,6 +27,7 @@ from docker.models.volumes import Volume
 
 from . import labels
 from .engine import docker_cli
+from .errors import EngineStopped, NetworkUnavailable, SandboxFailed
 from .shell import Shell
 
 HOME = "/home/reader"
@@ -65,14 +66,6 @@ ULIMITS = [docker.types.Ulimit(name="nofile", soft=1024, hard=1024),
 # Engines with no networking (Podman without its network plugins, a machine with no network)
 # run every sandbox with network "none"; blocks that ask for the network then fail clearly.
 NO_NETWORK = os.environ.get("HANDBOOK_NETWORK") == "none"
-
-
-class EngineStopped(RuntimeError):
-    pass
-
-
-class NetworkUnavailable(RuntimeError):
-    pass
 
 
 def run_network(client: docker.DockerClient) -> docker.models.networks.Network:
@@ -142,13 +135,13 @@ class Sandbox:
     def _start_engine(self) -> None:
         code, out = self.exec_root(["sh", "/opt/hb/start-engine.sh"])
         if code != 0:
-            raise RuntimeError(f"the page's Docker engine did not start:\n{out}")
+            raise SandboxFailed(f"the page's Docker engine did not start:\n{out}")
         if self.seed:
             t0 = time.monotonic()
             code, out = self.exec_root(["docker", "load", "-q", "-i", SEED_IN_CONTAINER])
             self.timings["seed"] = time.monotonic() - t0
             if code != 0:
-                raise RuntimeError(f"seeding the page's Docker engine failed:\n{out}")
+                raise SandboxFailed(f"seeding the page's Docker engine failed:\n{out}")
 
     def remove(self) -> None:
         if self._shell:
@@ -164,7 +157,7 @@ class Sandbox:
             except docker.errors.NotFound:
                 pass
             except docker.errors.APIError as e:
-                if "removal" not in str(e):
+                if not labels.conflict(e):
                     raise
             except requests.exceptions.ConnectionError:
                 break  # the engine is gone, and its containers with it; the next run sweeps the rest
@@ -206,7 +199,7 @@ class Sandbox:
             info.size, info.mode, info.uid, info.gid, info.mtime = len(content), mode, uid, uid, time.time()
             tar.addfile(info, io.BytesIO(content))
         if not self.live.put_archive("/", stream.getvalue()):
-            raise RuntimeError(f"could not write {path} into the sandbox")
+            raise SandboxFailed(f"could not write {path} into the sandbox")
 
     def copy_in(self, files) -> None:
         """The page's data files (`files=`), into the working directory, bytes and modes as they are."""

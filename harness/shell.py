@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 import pexpect
 
+from .errors import ShellGone
+
 MAX_OUTPUT = 4 * 1024 * 1024  # bytes of output kept per command; more is cut off
 
 
@@ -37,10 +39,6 @@ class Result:
     stopped: str = ""  # why a watch stopped the command before its timeout
     incomplete: bool = False  # bash asked for more lines than the command has, and was interrupted
     unsent: int = 0  # lines never sent: bash ended the command before them
-
-
-class ShellGone(Exception):
-    pass
 
 
 class Shell:
