@@ -1,4 +1,5 @@
 """Print a small invoice."""
+
 from prices import calc, calc_tax
 
 lines = [("notebook", 3.50, 4), ("pen", 1.20, 10)]
