@@ -87,6 +87,13 @@ class Example:
     example: CodeExample
     known: tuple[str, ...] = ()  # names the page's earlier Python blocks defined
     file: str | None = None  # the file a titled block writes
+    skip: str | None = None  # why the page exempts it
+
+
+# ```python lint="skip"```: pytest-examples' own prefix setting, in the fence's info string.
+# The harness ignores attributes it does not know, and the site renders it as an HTML
+# attribute, so a reader never sees it (a noqa comment in the code they would).
+SKIP_ATTR = ("lint", "skip")
 
 
 def is_python(block: Block) -> bool:
@@ -106,8 +113,12 @@ def defined_names(source: str) -> set[str]:
 
 
 def page_examples(page: Path) -> list[Example]:
-    rel = page.relative_to(ROOT).as_posix()
-    plan = plan_text(page.read_text(encoding="utf-8"), rel, [SNIPPETS], page.parent)
+    return examples_in(page.read_text(encoding="utf-8"), page.relative_to(ROOT).as_posix(), page.parent)
+
+
+def examples_in(text: str, rel: str, page_dir: Path) -> list[Example]:
+    """The Python examples of a page's text, as the harness parses it."""
+    plan = plan_text(text, rel, [SNIPPETS], page_dir)
     found: list[Example] = []
     session: set[str] = set()  # what the page's Python process holds so far
     for block in plan.blocks:
@@ -115,11 +126,14 @@ def page_examples(page: Path) -> list[Example]:
             continue  # not Python, or only a snippet, checked as its file
         # pytest-examples numbers ruff's lines from start_line + 1: the fence is the line before the body
         example = CodeExample.create(block.body, path=Path(rel), start_line=block.line, prefix=block.lang)
+        skip = None
+        if block.attrs.get(SKIP_ATTR[0]) == SKIP_ATTR[1]:
+            skip = f"{rel}:{block.line}: the fence says lint=\"skip\": it shows a bad pattern on purpose"
         if block.kind == "python":
-            found.append(Example(f"{rel}:{block.line}", example, tuple(sorted(session))))
+            found.append(Example(f"{rel}:{block.line}", example, tuple(sorted(session)), skip=skip))
             session |= defined_names(block.body)
-        else:
-            found.append(Example(f"{rel}:{block.line}", example, file=block.title))  # a module of its own
+        else:  # a file: a module of its own
+            found.append(Example(f"{rel}:{block.line}", example, file=block.title, skip=skip))
     return found
 
 
@@ -181,14 +195,25 @@ def test_examples_are_found():
     assert "docs/command-line.md:534" not in wheres  # ```python title="mean_score.py" is a snippet: checked as its file
 
 
+def test_a_fence_marked_lint_skip_is_skipped_with_its_reason(tmp_path: Path):
+    text = 'Bad on purpose:\n\n```python lint="skip"\nimport os\n```\n\n```python\nimport os\n```\n'
+    marked, plain = examples_in(text, "docs/x.md", tmp_path)
+    assert marked.skip is not None and marked.skip.startswith("docs/x.md:3: ")
+    assert plain.skip is None and plain.where == "docs/x.md:7"
+
+
 @pytest.mark.parametrize("item", EXAMPLES, ids=[e.where for e in EXAMPLES])
 def test_example_passes_ruff(item: Example, eval_example: EvalExample):
+    if item.skip:
+        pytest.skip(item.skip)
     eval_example.config = rules_for(item)
     eval_example.lint_ruff(item.example)
 
 
 @pytest.mark.parametrize("item", EXAMPLES, ids=[e.where for e in EXAMPLES])
 def test_example_is_formatted(item: Example, eval_example: EvalExample):
+    if item.skip:
+        pytest.skip(item.skip)
     eval_example.lint_black(for_black(item.example))
 
 
