@@ -44,11 +44,17 @@ def test_a_page_updated_from_an_output_matches_that_output(expected, output, loo
 
 @PROFILE
 @given(expected=st.lists(PAGE_LINE, max_size=8), output=RAW_OUTPUT, loose=MODES)
+@example(expected=[], output="...", loose=False)
 def test_update_keeps_every_wildcard_line_and_changes_nothing_that_passes(expected, output, loose):
     actual = normalize(output)
     before = page(expected)
     new = updated(before, actual, loose)
-    assert [p for p in new if is_wildcard_line(p)] == [p for p in before if is_wildcard_line(p)]
+    kept = iter(p for p in new if is_wildcard_line(p))
+    assert all(any(w == k for k in kept) for w in before if is_wildcard_line(w))  # in order
+    # An output line that is itself `...` is copied in as it is, and then reads as a wildcard:
+    # the page syntax has no way to write a literal `...` line. Nothing else adds one.
+    added = sum(map(is_wildcard_line, new)) - sum(map(is_wildcard_line, before))
+    assert added <= sum(map(is_wildcard_line, actual))
     if matches(before, actual, loose):
         assert new == before
 
