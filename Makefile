@@ -90,9 +90,10 @@ doctor: ## Check this machine against the onboarding checklist
 hooks: venv ## Install the pre-commit hooks (strip notebook outputs, pages parse, no secrets)
 	$(VENV)/bin/pre-commit install
 
-check: venv ## Lint (ruff) and type-check (mypy) the harness, site hooks, bench, tools and tests
+check: venv ## Lint (ruff) and type-check (mypy) the harness, site hooks, bench, tools and tests; lint the pages' Python
 	$(VENV)/bin/ruff check harness site_hooks bench tools tests
 	$(VENV)/bin/mypy
+	$(PYTEST) -q -p no:cacheprovider tests/test_examples_lint.py
 
 lint: venv ## Run the pre-commit hooks on every file
 	$(VENV)/bin/pre-commit run --all-files

@@ -1,4 +1,5 @@
 """Read a CSV table with a `score` column on stdin; print the mean score."""
+
 import csv
 import logging
 import statistics

@@ -1,4 +1,5 @@
 """Summarise the penguin table: how many birds, and their mean bill length."""
+
 import csv
 import statistics
 import sys

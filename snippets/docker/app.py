@@ -1,4 +1,5 @@
 """A tiny "model": fit a straight line to study hours and exam scores."""
+
 import statistics
 
 from tabulate import tabulate

@@ -1,4 +1,5 @@
 """Download a CSV from the `files` service, using its service name as host."""
+
 import time
 import urllib.request
 

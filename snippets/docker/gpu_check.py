@@ -1,4 +1,5 @@
 """Check that PyTorch inside the container can see and use the GPU."""
+
 import torch
 
 print("torch", torch.__version__, "built for CUDA", torch.version.cuda)

@@ -1,4 +1,5 @@
 """Read a secret from the environment at run time, never from the image."""
+
 import os
 import sys
 

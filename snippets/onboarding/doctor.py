@@ -10,6 +10,7 @@ on Python 3.9 or newer, so that it can tell you when your Python is too old.
 
 Exit status: 0 when nothing failed, 1 when a check failed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,8 +37,7 @@ SSH_KEYS = ("id_ed25519", "id_ed25519_sk", "id_ecdsa", "id_ecdsa_sk", "id_rsa")
 def run(*command):
     """Run a command quietly; return its exit status and its stripped stdout."""
     try:
-        done = subprocess.run(command, capture_output=True, text=True,
-                              errors="replace", timeout=30)
+        done = subprocess.run(command, capture_output=True, text=True, errors="replace", timeout=30)
     except FileNotFoundError:
         return 127, ""
     except subprocess.TimeoutExpired:
@@ -105,8 +105,10 @@ def check_branch():
         return skipped("git is not installed")
     branch = run("git", "config", "init.defaultBranch")[1]
     if branch != "main":
-        return failed(f"init.defaultBranch is {branch or 'not set'}",
-                      "git config --global init.defaultBranch main")
+        return failed(
+            f"init.defaultBranch is {branch or 'not set'}",
+            "git config --global init.defaultBranch main",
+        )
     return passed("new repositories start on main")
 
 
@@ -124,54 +126,71 @@ def check_ssh():
     folder = Path.home() / ".ssh"
     keys = ssh_keys(folder)
     email = run("git", "config", "user.email")[1] or "you@example.org"
-    new_key = (f'ssh-keygen -t ed25519 -C "{email}"\n'
-               "cat ~/.ssh/id_ed25519.pub   (paste it into your SSH keys on the team's Git server)")
+    new_key = (
+        f'ssh-keygen -t ed25519 -C "{email}"\n'
+        "cat ~/.ssh/id_ed25519.pub   (paste it into your SSH keys on the team's Git server)"
+    )
     if not keys:
         if (folder / "id_dsa").is_file():
-            return failed("your only SSH key is a DSA key, which OpenSSH 10 no longer accepts", new_key)
+            return failed(
+                "your only SSH key is a DSA key, which OpenSSH 10 no longer accepts", new_key
+            )
         return failed("no SSH key in ~/.ssh", new_key)
     key = keys[0]
     if key.stat().st_mode & 0o077:  # ssh refuses a private key that others can read
-        return failed(f"{tilde(key)} can be read by others, so ssh refuses to use it",
-                      f"chmod 600 {tilde(key)}")
+        return failed(
+            f"{tilde(key)} can be read by others, so ssh refuses to use it",
+            f"chmod 600 {tilde(key)}",
+        )
     public = key.with_name(key.name + ".pub")
-    listed = run("ssh-keygen", "-l", "-f", str(public))[1].split()  # 256 SHA256:... ada@... (ED25519)
+    # 256 SHA256:... ada@... (ED25519)
+    listed = run("ssh-keygen", "-l", "-f", str(public))[1].split()
     if len(listed) < 3:
-        return failed(f"{tilde(public)} is not a public key that ssh-keygen can read",
-                      f"ssh-keygen -y -f {tilde(key)} > {tilde(public)}")
+        return failed(
+            f"{tilde(public)} is not a public key that ssh-keygen can read",
+            f"ssh-keygen -y -f {tilde(key)} > {tilde(public)}",
+        )
     fingerprint, kind = listed[1], listed[-1].strip("()").lower()
     detail = f"{kind} key {tilde(public)}"
     status, agent = run("ssh-add", "-l")  # 0: the agent lists keys; 1: none; 2: no agent
     config = folder / "config"
     if status == 0 and fingerprint in agent:
         return passed(f"{detail}, loaded in ssh-agent")
-    if config.is_file() and re.search(r"(?im)^\s*AddKeysToAgent\s+(yes|confirm|ask)",
-                                      config.read_text(errors="replace")):
+    if config.is_file() and re.search(
+        r"(?im)^\s*AddKeysToAgent\s+(yes|confirm|ask)", config.read_text(errors="replace")
+    ):
         return passed(f"{detail}, added to ssh-agent on first use (~/.ssh/config)")
-    return passed(f"{detail} (hint: AddKeysToAgent yes in ~/.ssh/config saves retyping its passphrase)")
+    return passed(
+        f"{detail} (hint: AddKeysToAgent yes in ~/.ssh/config saves retyping its passphrase)"
+    )
 
 
 def check_python(version_info: tuple = tuple(sys.version_info[:3])):
     version = ".".join(str(part) for part in version_info[:3])
     minimum = ".".join(str(part) for part in PYTHON_MINIMUM)
     if tuple(version_info[:2]) < PYTHON_MINIMUM:
-        return failed(f"Python {version} is older than {minimum}, the version the handbook runs",
-                      "sudo apt install python3   (Debian 13)\n"
-                      f"uv python install {minimum}   (elsewhere; or https://www.python.org/downloads/)")
+        return failed(
+            f"Python {version} is older than {minimum}, the version the handbook runs",
+            "sudo apt install python3   (Debian 13)\n"
+            f"uv python install {minimum}   (elsewhere; or https://www.python.org/downloads/)",
+        )
     return passed(f"Python {version} ({sys.executable})")
 
 
 def check_venv():
     if find_spec("venv") is None or find_spec("ensurepip") is None:
-        return failed("python3 -m venv cannot create environments with pip",
-                      "sudo apt install python3-venv")
+        return failed(
+            "python3 -m venv cannot create environments with pip", "sudo apt install python3-venv"
+        )
     return passed("python3 -m venv is available")
 
 
 def check_conda():
     if os.environ.get("CONDA_DEFAULT_ENV") == "base":
-        return failed("conda's base environment is active",
-                      "conda deactivate\nconda config --set auto_activate_base false")
+        return failed(
+            "conda's base environment is active",
+            "conda deactivate\nconda config --set auto_activate_base false",
+        )
     return passed("not inside conda's base environment")
 
 
@@ -181,8 +200,10 @@ def check_lock():
     scripts = Path(sys.prefix) / ("Scripts" if os.name == "nt" else "bin")
     found = shutil.which("pip-compile", path=str(scripts)) or shutil.which("uv")
     if not found:
-        return failed("neither pip-compile nor uv is available",
-                      "python3 -m pip install pip-tools   (inside the venv)")
+        return failed(
+            "neither pip-compile nor uv is available",
+            "python3 -m pip install pip-tools   (inside the venv)",
+        )
     return passed(found)
 
 
@@ -203,26 +224,34 @@ def check_pre_commit():
     if "generated by pre-commit" not in text:
         fix = "pre-commit install" if installed else f"{install}\npre-commit install"
         if text:
-            return failed(f"the pre-commit hook in {top} is another program's",
-                          fix + "   (it keeps the old hook as pre-commit.legacy and runs it too)")
+            return failed(
+                f"the pre-commit hook in {top} is another program's",
+                fix + "   (it keeps the old hook as pre-commit.legacy and runs it too)",
+            )
         return failed(f"the hook is not installed in {top}", fix)
     # The hook calls the Python that installed it, else a pre-commit on PATH.
     found = re.search(r"^INSTALL_PYTHON=(.*)$", text, re.MULTILINE)
     if not installed and not (found and os.access(found.group(1).strip("'\""), os.X_OK)):
-        return failed(f"the hook in {top} cannot find pre-commit (was its venv removed?)",
-                      f"{install}\npre-commit install")
+        return failed(
+            f"the hook in {top} cannot find pre-commit (was its venv removed?)",
+            f"{install}\npre-commit install",
+        )
     return passed(f"the hook runs before every commit in {top}")
 
 
 def check_docker():
     if not shutil.which("docker"):
-        return failed("docker is not installed",
-                      "install Docker Engine: https://docs.docker.com/engine/install/")
+        return failed(
+            "docker is not installed",
+            "install Docker Engine: https://docs.docker.com/engine/install/",
+        )
     status, out = run("docker", "info", "--format", "{{.ServerVersion}}")
     if status != 0 or not out:
-        return failed("docker cannot reach the engine",
-                      "sudo systemctl start docker\n"
-                      "sudo usermod -aG docker $USER   (then log out and back in)")
+        return failed(
+            "docker cannot reach the engine",
+            "sudo systemctl start docker\n"
+            "sudo usermod -aG docker $USER   (then log out and back in)",
+        )
     return passed(f"engine {out}")
 
 
@@ -232,17 +261,23 @@ def check_buildkit():
     found = re.search(r"(\d+)\.(\d+)(\.\d+)?", run("docker", "--version")[1])
     if not found or tuple(int(part) for part in found.groups()[:2]) < DOCKER_BUILDKIT_DEFAULT:
         version = found.group(0) if found else "of unknown version"
-        return failed(f"Docker {version} is past its end of life and builds with the legacy builder",
-                      "sudo apt install docker.io docker-buildx   (Debian 13: Docker 26)\n"
-                      "or Docker Engine 23 or newer: https://docs.docker.com/engine/install/")
+        return failed(
+            f"Docker {version} is past its end of life and builds with the legacy builder",
+            "sudo apt install docker.io docker-buildx   (Debian 13: Docker 26)\n"
+            "or Docker Engine 23 or newer: https://docs.docker.com/engine/install/",
+        )
     if os.environ.get("DOCKER_BUILDKIT") == "0":
-        return failed("DOCKER_BUILDKIT=0 switches docker build back to the legacy builder",
-                      "unset DOCKER_BUILDKIT   (and delete the line that sets it, e.g. in ~/.bashrc)")
+        return failed(
+            "DOCKER_BUILDKIT=0 switches docker build back to the legacy builder",
+            "unset DOCKER_BUILDKIT   (and delete the line that sets it, e.g. in ~/.bashrc)",
+        )
     status, out = run("docker", "buildx", "version")  # "github.com/docker/buildx 0.13.1 ..."
     if status != 0:
-        return failed("the buildx plugin is missing, so docker build uses the legacy builder",
-                      "sudo apt install docker-buildx   (Debian 13)\n"
-                      "or https://docs.docker.com/build/install-buildx/")
+        return failed(
+            "the buildx plugin is missing, so docker build uses the legacy builder",
+            "sudo apt install docker-buildx   (Debian 13)\n"
+            "or https://docs.docker.com/build/install-buildx/",
+        )
     buildx = out.split()[1] if len(out.split()) > 1 else out
     return passed(f"Docker {found.group(0)} builds with BuildKit (buildx {buildx})")
 
@@ -267,17 +302,21 @@ def check_gpu():
         return skipped("no NVIDIA GPU (nvidia-smi not found)")
     status, out = run("nvidia-smi", "-L")
     if status != 0 or not out:
-        return failed("nvidia-smi cannot talk to the driver",
-                      "reboot after a driver update, or reinstall the NVIDIA driver")
+        return failed(
+            "nvidia-smi cannot talk to the driver",
+            "reboot after a driver update, or reinstall the NVIDIA driver",
+        )
     gpus = out.splitlines()  # "GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-...)"
     name = gpus[0].split(": ", 1)[-1].split(" (UUID")[0]
     bridge = container_gpu_support()
     if not bridge:
-        return failed(f"{len(gpus)} GPU(s), but containers cannot use them: no NVIDIA Container Toolkit "
-                      "and no CDI spec for nvidia.com/gpu",
-                      "install the NVIDIA Container Toolkit: https://docs.nvidia.com/datacenter/"
-                      "cloud-native/container-toolkit/latest/install-guide.html\n"
-                      "sudo nvidia-ctk runtime configure --runtime=docker && sudo systemctl restart docker")
+        return failed(
+            f"{len(gpus)} GPU(s), but containers cannot use them: no NVIDIA Container Toolkit "
+            "and no CDI spec for nvidia.com/gpu",
+            "install the NVIDIA Container Toolkit: https://docs.nvidia.com/datacenter/"
+            "cloud-native/container-toolkit/latest/install-guide.html\n"
+            "sudo nvidia-ctk runtime configure --runtime=docker && sudo systemctl restart docker",
+        )
     return passed(f"{len(gpus)} GPU(s), first: {name}; containers: {bridge}")
 
 
@@ -292,9 +331,12 @@ def check_dotenv():
     if top is None:
         return skipped("not inside a git repository")
     if run("git", "-C", top, "check-ignore", "-q", ".env")[0] != 0:
-        return failed(f".env is not git-ignored in {top}",
-                      f"echo .env >> {top}/.gitignore\n"
-                      "git rm --cached --ignore-unmatch .env   (if it was committed, change the secrets in it too)")
+        return failed(
+            f".env is not git-ignored in {top}",
+            f"echo .env >> {top}/.gitignore\n"
+            "git rm --cached --ignore-unmatch .env"
+            "   (if it was committed, change the secrets in it too)",
+        )
     return passed(f".env is git-ignored in {top}")
 
 
@@ -318,8 +360,9 @@ CHECKS = {
 
 def main():
     parser = argparse.ArgumentParser(description="Check that this machine is ready.")
-    parser.add_argument("checks", nargs="*", metavar="CHECK",
-                        help="run only these checks: " + ", ".join(CHECKS))
+    parser.add_argument(
+        "checks", nargs="*", metavar="CHECK", help="run only these checks: " + ", ".join(CHECKS)
+    )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args()
     unknown = [name for name in args.checks if name not in CHECKS]

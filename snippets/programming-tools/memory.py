@@ -1,4 +1,5 @@
 """Where does the memory go? Half a million prices, held two ways, measured with tracemalloc."""
+
 import tracemalloc
 
 import numpy as np

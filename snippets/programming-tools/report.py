@@ -1,4 +1,4 @@
-"""Print a small invoice."""
+# Print a small invoice.
 from prices import calc, calc_tax
 
 lines = [("notebook", 3.50, 4), ("pen", 1.20, 10)]

@@ -3,6 +3,7 @@
 Usage: python3 show_profile.py PROFILE [PATTERN]
 With a PATTERN, only calls whose "file:line(function)" contains it are shown.
 """
+
 import pstats
 import sys
 

@@ -1,10 +1,10 @@
 """Time a third way to compute order totals: a loop over plain numbers."""
+
 from totals import make_orders, timed, totals_by_row, totals_vectorised
 
 
 def totals_zip(orders):
-    return [price * quantity
-            for price, quantity in zip(orders["price"], orders["quantity"])]
+    return [price * quantity for price, quantity in zip(orders["price"], orders["quantity"])]
 
 
 orders = make_orders(200_000)

@@ -1,4 +1,5 @@
 """Two ways to compute the total of every order line."""
+
 import sys
 import time
 
@@ -8,10 +9,9 @@ import pandas as pd
 
 def make_orders(n_rows):
     rng = np.random.default_rng(seed=1)
-    return pd.DataFrame({
-        "price": rng.uniform(1, 100, n_rows).round(2),
-        "quantity": rng.integers(1, 10, n_rows),
-    })
+    prices = rng.uniform(1, 100, n_rows).round(2)
+    quantities = rng.integers(1, 10, n_rows)
+    return pd.DataFrame({"price": prices, "quantity": quantities})
 
 
 def line_total(row):

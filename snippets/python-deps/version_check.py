@@ -4,6 +4,7 @@ import sys
 
 NEEDED = (3, 13)
 if sys.version_info < NEEDED:
-    sys.exit(f"report.py needs Python {NEEDED[0]}.{NEEDED[1]} or newer, "
-             f"not {platform.python_version()}.")
-
+    sys.exit(
+        f"report.py needs Python {NEEDED[0]}.{NEEDED[1]} or newer, "
+        f"not {platform.python_version()}."
+    )

@@ -19,6 +19,7 @@ must equal the CPU's exactly: the error printed is 0.0 on a working GPU.
 Exit status: 0 when the product is right, 1 on a CUDA error (a driver too old included) or a
 wrong result, 2 when there is no CUDA driver in the container.
 """
+
 import ctypes
 import operator
 import sys
@@ -27,7 +28,8 @@ from array import array
 N = 256  # the matrices are N x N
 BLOCK = 16  # the GPU runs the kernel in blocks of BLOCK x BLOCK threads, one thread per element
 
-CUDA_ERROR_UNSUPPORTED_PTX_VERSION = 222  # the driver is older than the PTX ISA version of the kernel
+# the driver is older than the PTX ISA version of the kernel
+CUDA_ERROR_UNSUPPORTED_PTX_VERSION = 222
 
 
 class CudaError(Exception):
@@ -43,10 +45,12 @@ def load_driver():
 
 
 def make_check(cuda):
-    """Return check(name, *args): call the driver function `name`, raise CudaError unless it succeeds.
+    """Return check(name, *args): call the driver function `name`, raise CudaError unless it
+    succeeds.
 
     Every driver API function returns a status code, 0 (CUDA_SUCCESS) when it worked.
     """
+
     def check(name, *args):
         status = getattr(cuda, name)(*args)
         if status != 0:
@@ -57,6 +61,7 @@ def make_check(cuda):
             if status == CUDA_ERROR_UNSUPPORTED_PTX_VERSION:
                 hint = " (this program needs a driver for CUDA 12.0 or newer)"
             raise CudaError(f"{name} failed: CUDA error {status}: {reason}{hint}")
+
     return check
 
 
@@ -69,7 +74,7 @@ def test_matrices(n):
 
 def matmul_cpu(a, b, n):
     """The product a x b in plain Python."""
-    rows = [a[i * n:(i + 1) * n] for i in range(n)]
+    rows = [a[i * n : (i + 1) * n] for i in range(n)]
     cols = [b[j::n] for j in range(n)]
     return [sum(map(operator.mul, row, col)) for row in rows for col in cols]
 
@@ -95,10 +100,10 @@ def matmul_gpu(cuda, check, a, b, n):
             n_arg = ctypes.c_int(n)
             args = (ctypes.c_void_p * 4)(*(ctypes.addressof(x) for x in (d_a, d_b, d_c, n_arg)))
             grid = (n + BLOCK - 1) // BLOCK
-            check("cuLaunchKernel", kernel,
-                  ctypes.c_uint(grid), ctypes.c_uint(grid), ctypes.c_uint(1),  # blocks in the grid
-                  ctypes.c_uint(BLOCK), ctypes.c_uint(BLOCK), ctypes.c_uint(1),  # threads in a block
-                  ctypes.c_uint(0), None, args, None)  # no shared memory, default stream, no extras
+            blocks = (ctypes.c_uint(grid), ctypes.c_uint(grid), ctypes.c_uint(1))  # in the grid
+            threads = (ctypes.c_uint(BLOCK), ctypes.c_uint(BLOCK), ctypes.c_uint(1))  # in a block
+            # then: no shared memory, the default stream, no extra options
+            check("cuLaunchKernel", kernel, *blocks, *threads, ctypes.c_uint(0), None, args, None)
             check("cuCtxSynchronize")  # wait for the kernel to finish
             c = array("f", bytes(size))
             host_c, _ = c.buffer_info()
