@@ -14,6 +14,7 @@ Run `python -m harness.engine` to ensure the engine and print one line.
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import shutil
 import subprocess
@@ -85,6 +86,22 @@ def ping() -> docker.DockerClient | None:
         return client
     except (docker.errors.DockerException, requests.exceptions.RequestException, OSError):
         return None
+
+
+def is_remote(client: docker.DockerClient) -> bool:
+    """Whether the engine may be on another machine: reached over TCP or SSH (DOCKER_HOST or a
+    Docker context), not a local socket. Files reach containers through the API either way
+    (transfer.py); what a remote engine cannot have is this machine's devices (the GPU)."""
+    # docker-py names a unix socket or a named pipe http+docker://localhost (localnpipe)
+    return not str(client.api.base_url).startswith("http+docker://local")
+
+
+def engine_key() -> str:
+    """'' for the default engine, '-<hash>' for one that DOCKER_HOST or DOCKER_CONTEXT names: what
+    the build folders and the provisioning lock are per engine, so that building the images on a
+    second engine does not keep runs on the first one waiting."""
+    where = os.environ.get("DOCKER_HOST") or os.environ.get("DOCKER_CONTEXT") or ""
+    return f"-{hashlib.sha256(where.encode()).hexdigest()[:12]}" if where else ""
 
 
 def can_install() -> bool:

@@ -53,6 +53,7 @@ from harness.engine import (
     apt_install,
     can_install,
     docker_cli,
+    engine_key,
     ensure_engine,
     run_logged,
 )
@@ -82,7 +83,7 @@ SANDBOX_INPUTS = (ROOT / "requirements" / "sandbox-jupyter.in",
                   ROOT / "requirements" / "sandbox-jupyter.txt")
 SANDBOX_GRACE_HOURS = 24
 CACHE_DIR = ROOT / "build" / "cache"
-WORK_DIR = ROOT / "build" / "images"
+WORK_DIR = ROOT / "build" / f"images{engine_key()}"
 
 PULL_PROBE_TIMEOUT = 5  # seconds: where no registry answers, do not wait for one
 
@@ -244,7 +245,7 @@ def serialized(func):
             if _lock_depth:
                 return func(*args, **kwargs)
             CACHE_DIR.mkdir(parents=True, exist_ok=True)
-            with (CACHE_DIR / ".provision.lock").open("w") as lock_file:
+            with (CACHE_DIR / f".provision{engine_key()}.lock").open("w") as lock_file:
                 fcntl.flock(lock_file, fcntl.LOCK_EX)
                 _lock_depth += 1
                 try:
