@@ -18,10 +18,11 @@ class Outcome:
     junit: Path
 
 
-def run_pages(*pages: str | Path, tmp_path: Path, extra=(), env=None, timeout=600) -> Outcome:
+def run_pages(*pages: str | Path, tmp_path: Path, extra=(), env=None, timeout=600, unset=()) -> Outcome:
+    """Run the pages; `env` adds to this process's environment, `unset` names variables to leave out."""
     junit = tmp_path / "junit.xml"
     cmd = [sys.executable, "-m", "pytest", "-c", str(ROOT / "pytest.ini"), f"--rootdir={ROOT}",
            "-p", "no:cacheprovider", "-q", f"--junitxml={junit}", *map(str, pages), *extra]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, **(env or {})})
+                          env={k: v for k, v in {**os.environ, **(env or {})}.items() if k not in unset})
     return Outcome(proc.returncode, proc.stdout + proc.stderr, junit)
