@@ -149,9 +149,9 @@ def ensure_engine(timeout: float = 60) -> docker.DockerClient:
     client = ping()
     if client is not None:
         return client
-    # A DOCKER_HOST that does not answer is someone else's engine: starting
+    # A DOCKER_HOST (or context) that does not answer is someone else's engine: starting
     # a local one would not make it answer.
-    if not can_install() or os.environ.get("DOCKER_HOST"):
+    if not can_install() or os.environ.get("DOCKER_HOST") or os.environ.get("DOCKER_CONTEXT"):
         raise EngineUnavailable(HOW_TO)
     if shutil.which("dockerd") is None:
         apt_install(APT_PACKAGES)
