@@ -173,3 +173,24 @@ def test_a_local_socket_is_not_remote():
 
     assert not is_remote(SimpleNamespace(api=SimpleNamespace(base_url="http+docker://localhost")))  # type: ignore[arg-type]
     assert is_remote(SimpleNamespace(api=SimpleNamespace(base_url="https://build.example:2376")))  # type: ignore[arg-type]
+
+
+def test_provisioning_another_engine_does_not_wait_for_this_ones(tmp_path, monkeypatch):
+    """Building the images on a remote engine takes minutes: runs on the local one must not queue."""
+    import fcntl
+    import threading
+
+    from harness import images
+
+    monkeypatch.setattr(images, "CACHE_DIR", tmp_path)
+    monkeypatch.delenv("DOCKER_CONTEXT", raising=False)
+    monkeypatch.delenv("DOCKER_HOST", raising=False)
+    with (tmp_path / ".provision.lock").open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # the local engine's provisioning, in progress
+        monkeypatch.setenv("DOCKER_HOST", "tcp://127.0.0.1:2375")
+        done = threading.Event()
+        worker = threading.Thread(target=images.serialized(done.set), daemon=True)
+        worker.start()
+        finished = done.wait(timeout=10)
+    worker.join(timeout=10)  # released above: it ends either way
+    assert finished, "provisioning for DOCKER_HOST waited for the local engine's lock"
