@@ -14,6 +14,7 @@ Run `python -m harness.engine` to ensure the engine and print one line.
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import shutil
 import subprocess
@@ -81,6 +82,22 @@ def ping() -> docker.DockerClient | None:
         return None
 
 
+def is_remote(client: docker.DockerClient) -> bool:
+    """Whether the engine may be on another machine: reached over TCP or SSH (DOCKER_HOST or a
+    Docker context), not a local socket. Files reach containers through the API either way
+    (transfer.py); what a remote engine cannot have is this machine's devices (the GPU)."""
+    # docker-py names a unix socket or a named pipe http+docker://localhost (localnpipe)
+    return not str(client.api.base_url).startswith("http+docker://local")
+
+
+def engine_key() -> str:
+    """'' for the default engine, '-<hash>' for one that DOCKER_HOST or DOCKER_CONTEXT names: what
+    the build folders and the provisioning lock are per engine, so that building the images on a
+    second engine does not keep runs on the first one waiting."""
+    where = os.environ.get("DOCKER_HOST") or os.environ.get("DOCKER_CONTEXT") or ""
+    return f"-{hashlib.sha256(where.encode()).hexdigest()[:12]}" if where else ""
+
+
 def can_install() -> bool:
     """Whether we may install Debian packages ourselves: root on an apt system."""
     return (hasattr(os, "geteuid") and os.geteuid() == 0
@@ -126,9 +143,9 @@ def ensure_engine(timeout: float = 60) -> docker.DockerClient:
     client = ping()
     if client is not None:
         return client
-    # A DOCKER_HOST that does not answer is someone else's engine: starting
+    # A DOCKER_HOST (or context) that does not answer is someone else's engine: starting
     # a local one would not make it answer.
-    if not can_install() or os.environ.get("DOCKER_HOST"):
+    if not can_install() or os.environ.get("DOCKER_HOST") or os.environ.get("DOCKER_CONTEXT"):
         raise EngineUnavailable(HOW_TO)
     if shutil.which("dockerd") is None:
         apt_install(APT_PACKAGES)

@@ -25,6 +25,8 @@ from functools import lru_cache
 
 import docker.types
 
+from .engine import is_remote
+
 # What a CUDA program and nvidia-smi need from the host's driver.
 DRIVER_LIBS = ("libcuda.so.1", "libnvidia-ml.so.1", "libnvidia-ptxjitcompiler.so.1", "libnvidia-nvvm.so.4")
 LIB_DIR_IN_CONTAINER = "/usr/local/nvidia/lib64"
@@ -95,6 +97,8 @@ def _host() -> tuple[bool, str]:
 
 
 def probe(client=None) -> Access:
+    if client is not None and is_remote(client):
+        return _remote(client)
     ok, found = _host()
     if not ok:
         return Access(False, found)
@@ -119,6 +123,18 @@ def probe(client=None) -> Access:
         "environment": {"LD_LIBRARY_PATH": LIB_DIR_IN_CONTAINER, "NVIDIA_VISIBLE_DEVICES": "all"},
     }
     return Access(True, found, "devices", create)
+
+
+def _remote(client) -> Access:
+    """An engine on another machine: only its own toolkit can give a container that machine's GPU;
+    the device nodes and driver files here are not there."""
+    if os.environ.get("HANDBOOK_GPU") == "0":
+        return Access(False, "GPU blocks disabled by HANDBOOK_GPU=0")
+    if _engine_has_toolkit(client):
+        request = docker.types.DeviceRequest(count=-1, capabilities=[["gpu"]])
+        return Access(True, "the remote engine's NVIDIA runtime", "toolkit", {"device_requests": [request]})
+    return Access(False, f"the Docker engine is remote ({client.api.base_url}) and has no NVIDIA container "
+                         "toolkit: this machine's GPU cannot reach its containers")
 
 
 def describe(access: Access) -> str:

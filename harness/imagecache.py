@@ -35,14 +35,14 @@ import docker.errors
 from docker.models.images import Image
 
 from . import labels
-from .engine import ROOT, docker_cli, run_logged
+from .engine import ROOT, docker_cli, engine_key, run_logged
 
 # One log for all of image provisioning, whichever module writes: `make images` prints it,
 # and bench listens to it by this name.
 log = logging.getLogger("harness.images")
 
 CACHE_DIR = ROOT / "build" / "cache"
-WORK_DIR = ROOT / "build" / "images"
+WORK_DIR = ROOT / "build" / f"images{engine_key()}"  # one per engine: a remote engine builds apart
 INPUTS = f"{labels.PREFIX}.inputs"  # sha256 of what an image was built from
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -190,7 +190,7 @@ def serialized(func: F) -> F:
             if _lock_depth:
                 return func(*args, **kwargs)
             CACHE_DIR.mkdir(parents=True, exist_ok=True)
-            with (CACHE_DIR / ".provision.lock").open("w") as lock_file:
+            with (CACHE_DIR / f".provision{engine_key()}.lock").open("w") as lock_file:
                 fcntl.flock(lock_file, fcntl.LOCK_EX)
                 _lock_depth += 1
                 try:

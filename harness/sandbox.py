@@ -25,15 +25,14 @@ import requests.exceptions
 from docker.models.containers import Container
 from docker.models.volumes import Volume
 
-from . import labels
+from . import labels, transfer
 from .engine import docker_cli
 from .errors import EngineStopped, NetworkUnavailable, SandboxFailed
 from .shell import Shell
 
 HOME = "/home/reader"
 READER_UID = 1000
-INCONTAINER = Path(__file__).parent / "incontainer"
-SEED_IN_CONTAINER = "/opt/hb-seed/seed.tar"
+SEED_IN_CONTAINER = f"{transfer.SEED_DIR}/{transfer.SEED_FILE}"
 
 LIMITS: dict[str, Any] = {"mem_limit": "2g", "memswap_limit": "2g", "pids_limit": 512,
                           "nano_cpus": 1_500_000_000}
@@ -78,6 +77,22 @@ def run_network(client: docker.DockerClient) -> docker.models.networks.Network:
     return client.networks.create(name, driver="bridge", labels=labels.for_run(), check_duplicate=True)
 
 
+def create_container(client: docker.DockerClient, image: str, command: list[str], **kwargs: Any) -> Container:
+    """containers.create, on engines that lack CAP_SYS_RESOURCE themselves too.
+
+    An engine that runs in a container (a remote engine in Docker-in-Docker, rootless Docker)
+    may not have the capability, and then refuses to drop it: "invalid CapDrop ... not available
+    in the current environment". Its containers cannot have it anyway, so ask without the drop.
+    """
+    try:
+        return client.containers.create(image, command, **kwargs)
+    except docker.errors.APIError as e:
+        drops = [c for c in kwargs.get("cap_drop") or [] if c.upper().removeprefix("CAP_") != "SYS_RESOURCE"]
+        if "SYS_RESOURCE" not in str(e) or drops == kwargs.get("cap_drop"):
+            raise
+        return client.containers.create(image, command, **{**kwargs, "cap_drop": drops or None})
+
+
 class Sandbox:
     def __init__(self, client: docker.DockerClient, image: str, page: str, *, engine: bool = False,
                  seed: Path | None = None, create: dict | None = None, reader: bool = True,
@@ -101,13 +116,15 @@ class Sandbox:
     def start(self) -> None:
         t0 = time.monotonic()
         run_labels = {**labels.for_run(), f"{labels.PREFIX}.page": self.page[-200:]}
-        mounts = {str(INCONTAINER): {"bind": "/opt/hb", "mode": "ro"}}
+        # No host paths: the engine may be on another machine (see transfer.py).
+        mounts: dict[str, dict[str, str]] = {}
         extra = dict(LIMITS)
         if self.engine:
             volume = self.volume = self.client.volumes.create(labels=run_labels)
             mounts[volume.name] = {"bind": "/var/lib/docker", "mode": "rw"}
             if self.seed:
-                mounts[str(self.seed)] = {"bind": SEED_IN_CONTAINER, "mode": "ro"}
+                seed = transfer.seed_volume(self.client, self.seed, self.image)
+                mounts[seed] = {"bind": transfer.SEED_DIR, "mode": "ro"}
             extra = {**ENGINE_LIMITS, **ENGINE_SECURITY}
         extra["ulimits"] = [*ULIMITS, docker.types.Ulimit(name="fsize", soft=self.disk, hard=self.disk)]
         more = dict(self.create)
@@ -115,11 +132,12 @@ class Sandbox:
         extra.update(more)
         net = None if NO_NETWORK else run_network(self.client)
         where = {"network_mode": "none"} if net is None else {"network": net.name}
-        container = self.container = self.client.containers.create(
-            self.image, ["sleep", "infinity"], init=True, detach=True, labels=run_labels,
+        container = self.container = create_container(
+            self.client, self.image, ["sleep", "infinity"], init=True, detach=True, labels=run_labels,
             volumes=mounts, hostname="sandbox", extra_hosts={"sandbox": "127.0.1.1"},
             **({"working_dir": HOME} if self.reader else {}), **where, **extra,
         )
+        transfer.put_helpers(container)
         if net is not None:
             # Offline until a block opts in: leave the network before the first process starts.
             net.disconnect(container)
@@ -245,7 +263,8 @@ class Sandbox:
                 f"was stopped. A page that needs more says so: <!-- test-page: disk=8g -->")
 
     def process_count(self) -> int | None:
-        """Processes in the sandbox, read from the host's cgroup files where we can see them."""
+        """Processes in the sandbox, read from the host's cgroup files where we can see them, else
+        from the engine."""
         cid = self.container.id if self.container else ""
         for path in (f"/sys/fs/cgroup/pids/docker/{cid}/pids.current",
                      f"/sys/fs/cgroup/docker/{cid}/pids.current",
@@ -254,7 +273,12 @@ class Sandbox:
                 return int(Path(path).read_text())
             except (OSError, ValueError):
                 continue
-        return None
+        # A remote engine's cgroups are on its own machine: ask it (slower, so only then).
+        try:
+            stats = self.client.api.stats(cid, stream=False, one_shot=True)
+            return int(stats["pids_stats"]["current"])
+        except (docker.errors.APIError, requests.exceptions.RequestException, KeyError, TypeError, ValueError):
+            return None
 
     @property
     def process_limit(self) -> int:

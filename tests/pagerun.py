@@ -25,11 +25,12 @@ class Outcome:
         return data["blocks"] + data["pages"]
 
 
-def run_pages(*pages: str | Path, tmp_path: Path, extra=(), env=None, timeout=600) -> Outcome:
+def run_pages(*pages: str | Path, tmp_path: Path, extra=(), env=None, timeout=600, unset=()) -> Outcome:
+    """Run the pages; `env` adds to this process's environment, `unset` names variables to leave out."""
     junit = tmp_path / "junit.xml"
     results = tmp_path / "results.json"
     cmd = [sys.executable, "-m", "pytest", "-c", str(ROOT / "pytest.ini"), f"--rootdir={ROOT}",
            "-p", "no:cacheprovider", "-q", f"--junitxml={junit}", f"--results={results}", *map(str, pages), *extra]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, **(env or {})})
+                          env={k: v for k, v in {**os.environ, **(env or {})}.items() if k not in unset})
     return Outcome(proc.returncode, proc.stdout + proc.stderr, junit, results)

@@ -1,5 +1,6 @@
 #!/bin/sh
 # Start the page's own Docker engine inside its sandbox (run as root).
+# Arguments go to dockerd (the remote-engine test adds a TCP listener).
 # A container that is not --privileged sees the cgroup hierarchies read-only, and the
 # nested engine must create cgroups for the page's containers. In a private cgroup
 # namespace we may mount fresh, writable views of our own part of the tree.
@@ -28,7 +29,7 @@ mkdir -p /etc/docker
 # Docker 26 fails to start containers ("failed to disable IPv6 on container's
 # interface eth0") where the sandbox's /proc/sys/net is read-only; this lets
 # them start with IPv6 left as it is.
-DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE=1 dockerd >/var/log/dockerd.log 2>&1 &
+DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE=1 dockerd "$@" >/var/log/dockerd.log 2>&1 &
 # Docker 26 takes a few seconds to start, and many more on a busy machine (its containerd
 # alone took 7 s with the test suite's two workers and their nested engines running).
 limit=90

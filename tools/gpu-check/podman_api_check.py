@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 import docker  # noqa: E402
 import docker.types  # noqa: E402
 
-from harness import labels  # noqa: E402
+from harness import labels, transfer  # noqa: E402
 from harness.engine import docker_cli  # noqa: E402
 from harness.pyblocks import PyRunner  # noqa: E402
 from harness.shell import Shell  # noqa: E402
@@ -67,9 +67,11 @@ def main() -> int:
                 ulimits=ULIMITS, network_mode="none")
     made = []
 
-    def start(**extra):
+    def start(helpers: bool = False, **extra):
         c = client.containers.create(image, ["sleep", "infinity"], **{**base, **extra})
         made.append(c)
+        if helpers:
+            transfer.put_helpers(c)  # as the sandbox does: into the created container, before it starts
         c.start()
         c.reload()
         if c.status != "running":
@@ -94,8 +96,7 @@ def main() -> int:
     @check("create+start (GPU run options)")
     def _():
         nonlocal box
-        box = start(volumes={str(ROOT / "harness" / "incontainer"): {"bind": "/opt/hb", "mode": "ro"}},
-                    devices=[f"{n}:{n}:rwm" for n in nodes],
+        box = start(helpers=True, devices=[f"{n}:{n}:rwm" for n in nodes],
                     environment={"LD_LIBRARY_PATH": "/usr/local/nvidia/lib64", "NVIDIA_VISIBLE_DEVICES": "all"})
         return box.short_id
 
