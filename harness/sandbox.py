@@ -10,13 +10,9 @@ contributor's engine is never touched.
 from __future__ import annotations
 
 import functools
-import io
-import os
-import tarfile
 import time
 from collections.abc import Callable
-from pathlib import Path, PurePosixPath
-from typing import Any
+from pathlib import Path
 
 import docker
 import docker.errors
@@ -26,71 +22,26 @@ from docker.models.containers import Container
 from docker.models.volumes import Volume
 
 from . import labels, transfer
+from .confinement import (
+    DEFAULT_DISK,
+    DISK_CHECK_SECONDS,
+    ENGINE_LIMITS,
+    ENGINE_SECURITY,
+    HOME,
+    LIMITS,
+    NO_NETWORK,
+    READER_UID,
+    SEED_IN_CONTAINER,
+    SHELL_ENV,
+    ULIMITS,
+    create_container,
+    run_network,
+)
 from .engine import docker_cli
 from .errors import EngineStopped, NetworkUnavailable, SandboxFailed
 from .shell import Shell
 
-HOME = "/home/reader"
-READER_UID = 1000
-SEED_IN_CONTAINER = f"{transfer.SEED_DIR}/{transfer.SEED_FILE}"
-
-LIMITS: dict[str, Any] = {"mem_limit": "2g", "memswap_limit": "2g", "pids_limit": 512,
-                          "nano_cpus": 1_500_000_000}
-ENGINE_LIMITS: dict[str, Any] = {"mem_limit": "4g", "memswap_limit": "4g", "pids_limit": 4096,
-                                 "nano_cpus": 1_500_000_000}
-# What a nested dockerd needs on a host without --privileged (CAP_SYS_RESOURCE is not ours to give).
-ENGINE_SECURITY = {
-    "cap_add": ["ALL"],
-    "cap_drop": ["SYS_RESOURCE"],
-    "security_opt": ["seccomp=unconfined", "apparmor=unconfined"],
-    "device_cgroup_rules": ["a *:* rwm"],
-    "cgroupns": "private",  # so the nested engine's cgroups sit under the sandbox's own limits
-    "tmpfs": {"/run": ""},
-}
-# A reader's terminal, minus pagers that would wait for a key press.
-SHELL_ENV = {"HOME": HOME, "USER": "reader", "TERM": "xterm", "PAGER": "cat", "GIT_PAGER": "cat",
-             "MANPAGER": "cat", "LANG": "C.UTF-8", "COLUMNS": "80", "LINES": "50"}
-
-
-# What a page may write to disk: its container layer and its Docker engine's volume together.
-# overlay2 on ext4 (the usual host) cannot cap a container's layer, so the bound is enforced
-# twice: no single file may grow past it (RLIMIT_FSIZE: `fallocate -l 5G big` fails at once),
-# and the total is measured every few seconds while a block runs and after it.
-DEFAULT_DISK = 4 * 2**30
-DISK_CHECK_SECONDS = 5.0
-
-# Explicit, modest limits: engines without CAP_SYS_RESOURCE cannot apply their huge defaults.
-ULIMITS = [docker.types.Ulimit(name="nofile", soft=1024, hard=1024),
-           docker.types.Ulimit(name="nproc", soft=4096, hard=4096)]
-# Engines with no networking (Podman without its network plugins, a machine with no network)
-# run every sandbox with network "none"; blocks that ask for the network then fail clearly.
-NO_NETWORK = os.environ.get("HANDBOOK_NETWORK") == "none"
-
-
-def run_network(client: docker.DockerClient) -> docker.models.networks.Network:
-    """The run's one network; the controlling process creates it before workers start."""
-    run_id, _ = labels.current_run()
-    name = f"handbook-net-{run_id}"
-    found = client.networks.list(names=[name], filters={"label": f"{labels.RUN}={run_id}"})
-    if found:
-        return sorted(found, key=lambda n: n.id)[0]
-    return client.networks.create(name, driver="bridge", labels=labels.for_run(), check_duplicate=True)
-
-
-def create_container(client: docker.DockerClient, image: str, command: list[str], **kwargs: Any) -> Container:
-    """containers.create, on engines that lack CAP_SYS_RESOURCE themselves too.
-
-    An engine that runs in a container (a remote engine in Docker-in-Docker, rootless Docker)
-    may not have the capability, and then refuses to drop it: "invalid CapDrop ... not available
-    in the current environment". Its containers cannot have it anyway, so ask without the drop.
-    """
-    try:
-        return client.containers.create(image, command, **kwargs)
-    except docker.errors.APIError as e:
-        drops = [c for c in kwargs.get("cap_drop") or [] if c.upper().removeprefix("CAP_") != "SYS_RESOURCE"]
-        if "SYS_RESOURCE" not in str(e) or drops == kwargs.get("cap_drop"):
-            raise
-        return client.containers.create(image, command, **{**kwargs, "cap_drop": drops or None})
+__all__ = ["DEFAULT_DISK", "DISK_CHECK_SECONDS", "HOME", "NO_NETWORK", "Sandbox", "gib", "run_network"]
 
 
 class Sandbox:
@@ -202,21 +153,8 @@ class Sandbox:
 
     def write_file(self, path: str, content: bytes, mode: int = 0o644) -> None:
         """Put a file into the container as the reader would have saved it."""
-        p = PurePosixPath(path)
-        stream = io.BytesIO()
-        with tarfile.open(fileobj=stream, mode="w") as tar:
-            # make the parent directories the reader's too
-            parents = [q for q in reversed(p.parents) if str(q).startswith(HOME + "/") or str(q) == HOME]
-            for d in parents[1:]:
-                info = tarfile.TarInfo(str(d).lstrip("/"))
-                info.type, info.mode, info.mtime = tarfile.DIRTYPE, 0o755, time.time()
-                info.uid = info.gid = READER_UID
-                tar.addfile(info)
-            info = tarfile.TarInfo(str(p).lstrip("/"))
-            uid = READER_UID if self.reader else 0
-            info.size, info.mode, info.uid, info.gid, info.mtime = len(content), mode, uid, uid, time.time()
-            tar.addfile(info, io.BytesIO(content))
-        if not self.live.put_archive("/", stream.getvalue()):
+        if not self.live.put_archive("/", transfer.file_archive(path, content, mode, READER_UID if self.reader else 0,
+                                                               home=HOME, home_uid=READER_UID)):
             raise SandboxFailed(f"could not write {path} into the sandbox")
 
     def copy_in(self, files) -> None:

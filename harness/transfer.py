@@ -22,7 +22,7 @@ import tarfile
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import docker
 import docker.errors
@@ -126,3 +126,21 @@ def _fill(client: docker.DockerClient, name: str, seed: Path, image: str) -> Non
     finally:
         if helper is not None:
             helper.remove(force=True)
+
+
+def file_archive(path: str, content: bytes, mode: int, uid: int, *, home: str, home_uid: int) -> bytes:
+    """A tar of one file, for put_archive at /, owned by `uid`; its missing parent folders
+    under `home` are made too, owned by the home's user, as a reader's editor would."""
+    p = PurePosixPath(path)
+    stream = io.BytesIO()
+    with tarfile.open(fileobj=stream, mode="w") as tar:
+        parents = [q for q in reversed(p.parents) if str(q).startswith(home + "/") or str(q) == home]
+        for d in parents[1:]:
+            info = tarfile.TarInfo(str(d).lstrip("/"))
+            info.type, info.mode, info.mtime = tarfile.DIRTYPE, 0o755, time.time()
+            info.uid = info.gid = home_uid
+            tar.addfile(info)
+        info = tarfile.TarInfo(str(p).lstrip("/"))
+        info.size, info.mode, info.uid, info.gid, info.mtime = len(content), mode, uid, uid, time.time()
+        tar.addfile(info, io.BytesIO(content))
+    return stream.getvalue()

@@ -194,3 +194,20 @@ def test_provisioning_another_engine_does_not_wait_for_this_ones(tmp_path, monke
         finished = done.wait(timeout=10)
     worker.join(timeout=10)  # released above: it ends either way
     assert finished, "provisioning for DOCKER_HOST waited for the local engine's lock"
+
+
+def test_a_file_written_for_the_reader_is_the_readers_with_its_new_folders():
+    import io
+    import tarfile
+
+    data = transfer.file_archive("/home/reader/a/b/notes.txt", b"hi\n", 0o600, 1000, home="/home/reader",
+                                 home_uid=1000)
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        members = {m.name: m for m in tar.getmembers()}
+        assert list(members) == ["home/reader/a", "home/reader/a/b", "home/reader/a/b/notes.txt"]
+        assert all(m.uid == 1000 for m in members.values())
+        note = members["home/reader/a/b/notes.txt"]
+        assert note.mode == 0o600 and tar.extractfile(note).read() == b"hi\n"
+    root_file = transfer.file_archive("/var/tmp/hb/block-1.sh", b"", 0o644, 0, home="/home/reader", home_uid=1000)
+    with tarfile.open(fileobj=io.BytesIO(root_file)) as tar:
+        assert [(m.name, m.uid) for m in tar.getmembers()] == [("var/tmp/hb/block-1.sh", 0)]
