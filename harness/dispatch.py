@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from . import cdi, containers, gpu, limits, updates
 from .errors import EngineStopped, NetworkUnavailable, SandboxFailed, ShellGone
 from .fences import Block
-from .outcome import Outcome, Reason, plain, skipped
+from .outcome import Outcome, Problem, Reason, plain, skipped
 from .page import Page
 from .plan import DOCKER_WORD, GPUS_FLAG
 from .runners import RUNNERS, kind_of
@@ -146,6 +146,10 @@ def finish(page: Page) -> Outcome:
     """The page's end: Makefile checks left, teardown blocks, then remove everything; update mode's edits."""
     out = Outcome()
     try:
+        over = page.sandbox.over_disk(force=True) if page.sandbox is not None and not page.broken else ""
+        if over:
+            out.add(Problem(page.plan.blocks[-1].line if page.plan.blocks else 0, over, Reason.SANDBOX, plain=True))
+            page.stop("the page wrote more than its disk bound")
         if page.sandbox is not None and not page.shell_gone and page.make_checks:
             out.add(*pending_checks(page, "at the end of the page, which never runs make"))
         if page.sandbox is not None and not page.shell_gone:

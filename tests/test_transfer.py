@@ -211,3 +211,17 @@ def test_a_file_written_for_the_reader_is_the_readers_with_its_new_folders():
     root_file = transfer.file_archive("/var/tmp/hb/block-1.sh", b"", 0o644, 0, home="/home/reader", home_uid=1000)
     with tarfile.open(fileobj=io.BytesIO(root_file)) as tar:
         assert [(m.name, m.uid) for m in tar.getmembers()] == [("var/tmp/hb/block-1.sh", 0)]
+
+
+def test_the_disk_is_measured_at_most_every_few_seconds_but_always_at_the_pages_end(monkeypatch):
+    from harness.sandbox import DISK_CHECK_SECONDS, Sandbox
+
+    box = Sandbox(None, "img", "p.md")  # type: ignore[arg-type]
+    calls = []
+    monkeypatch.setattr(box, "disk_used", lambda: calls.append(1) or (5 * 2**30, 0))
+    assert "disk bound" in box.over_disk(now=100.0)
+    assert box.over_disk(now=100.0 + DISK_CHECK_SECONDS / 2) == ""  # not measured again yet
+    assert len(calls) == 1
+    assert "disk bound" in box.over_disk(now=100.0 + DISK_CHECK_SECONDS)
+    assert "disk bound" in box.over_disk(now=100.0 + DISK_CHECK_SECONDS + 0.1, force=True)
+    assert len(calls) == 3
