@@ -8,6 +8,7 @@ example's outcome is kept in the page's namespace for the results file
 """
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any, cast
 
@@ -80,10 +81,10 @@ def _offset_of_line(text: str, line: int) -> int:
     return offset
 
 
-def _report(example: Example, line: int, kind: str, outcome: Outcome) -> str:
+def _report(example: Example, line: int, kind: str, outcome: Outcome, wall: float = 0.0) -> str:
     """Keep the outcome for the results file; tell pytest: a skip, a failure's message, or ""."""
     name = example.namespace[NAME_KEY]
-    example.namespace[RECORDS][example.start] = block_record(name, line, kind, outcome)
+    example.namespace[RECORDS][example.start] = block_record(name, line, kind, outcome, wall=round(wall, 4))
     if outcome.status == SKIPPED:
         pytest.skip(render(outcome, name, line))
     return render(outcome, name, line) if outcome.status == FAILED else ""
@@ -92,7 +93,9 @@ def _report(example: Example, line: int, kind: str, outcome: Outcome) -> str:
 def _evaluate(example: Example) -> str:
     page: Page = example.namespace[PAGE_KEY]
     block = example.parsed
-    return _report(example, block.line, kind_of(page, block), dispatch.evaluate(page, block))
+    began = time.monotonic()
+    outcome = dispatch.evaluate(page, block)
+    return _report(example, block.line, kind_of(page, block), outcome, time.monotonic() - began)
 
 
 def _teardown(namespace: dict[str, Any]) -> None:
