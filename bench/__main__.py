@@ -67,8 +67,9 @@ def handbook_figures(bench: Bench, full: dict, provisioning: dict) -> None:
                   "engine, seeding, bookkeeping)"),
         why="" if share <= HARNESS_SHARE_TARGET else (
             f"of {sums['total']:.0f} page-seconds: sandbox start+removal {sums['sandbox']:.0f} s "
-            f"({s['sandbox'] * 100:.0f} %), nested engines + seeding {sums['engine'] + sums['seed']:.0f} s "
-            f"({s['engine_and_seed'] * 100:.0f} %: {sums['seed']:.0f} s of it `docker load`), bookkeeping "
+            f"({s['sandbox'] * 100:.0f} %), waiting for nested engines {sums['engine_wait']:.0f} s "
+            f"({s['engine_and_seed'] * 100:.0f} %; they took {sums['engine'] + sums['seed']:.0f} s, "
+            f"{sums['seed']:.0f} s of it `docker load`), bookkeeping "
             f"{sums['harness']:.0f} s ({s['bookkeeping'] * 100:.1f} %); examples {sums['examples']:.0f} s"
             + (", smaller offline because blocks that download fail fast" if OFFLINE else "")),
         details=s))

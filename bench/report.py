@@ -14,7 +14,7 @@ from .common import Figure
 
 SEGMENTS = [  # (record keys, label, colour)
     (("sandbox",), "sandbox start + removal", "#8c8c8c"),
-    (("engine", "seed"), "image work (nested engine + seeding)", "#e0a030"),
+    (("engine_wait",), "waiting for the nested engine (start + seeding)", "#e0a030"),
     (("examples",), "examples' own commands", "#3a7dc9"),
     (("harness",), "harness bookkeeping", "#c94a3a"),
 ]

@@ -77,8 +77,11 @@ def _route(page: Page, block: Block) -> Outcome:
                 return refused
         if "image" in opts:
             return containers.in_image(page, block)
-        page.box().set_online(bool(opts.get("network")))
-        before = page.box().process_count()
+        box = page.box()
+        if block.start in page.plan.engine_blocks:
+            box.wait_engine()
+        box.set_online(bool(opts.get("network")))
+        before = box.process_count()
         out = RUNNERS[kind_of(page, block)](page, block)
         return limits.check(page, block.line, out, before)
     except NetworkUnavailable as e:
@@ -151,6 +154,7 @@ def finish(page: Page) -> Outcome:
             out.add(Problem(page.plan.blocks[-1].line if page.plan.blocks else 0, over, Reason.SANDBOX, plain=True))
             page.stop("the page wrote more than its disk bound")
         if page.sandbox is not None and not page.shell_gone and page.make_checks:
+            page.sandbox.wait_engine()  # a dry run expands the Makefile's variables, `$(shell docker ...)` too
             out.add(*pending_checks(page, "at the end of the page, which never runs make"))
         if page.sandbox is not None and not page.shell_gone:
             for block in page.plan.teardown:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from .console import DEFAULT_PROMPT, prompt_pattern, split_console
 from .errors import PageError
@@ -67,6 +67,8 @@ class Plan:
     typed: dict[int, str] = field(default_factory=dict)  # console/bash block start -> what the reader types
     # python block start -> (line -> its top-level statement's last line, the block's `#>` groups)
     prints: dict[int, tuple[dict[int, int], list[PrintCheck]]] = field(default_factory=dict)
+    # starts of blocks (teardown included) that may talk to the page's engine: only these wait for it
+    engine_blocks: set[int] = field(default_factory=set)
 
 
 def plan_page(blocks: list[Block], path: str, options: dict | None = None) -> Plan:
@@ -108,7 +110,38 @@ def plan_page(blocks: list[Block], path: str, options: dict | None = None) -> Pl
                     plan.harness_builds.add(b.start)
             elif DOCKER_WORD.search(b.body) and _runs(title, b.body, commands):
                 plan.engine = True  # a Makefile or script of the page's that calls docker, and is run
+    if plan.engine:
+        plan.engine_blocks = _engine_blocks(plan, typed)
     return plan
+
+
+def _engine_blocks(plan: Plan, typed: dict[int, str]) -> set[int]:
+    """The blocks that may talk to the page's engine, so must wait until it answers.
+
+    Erring towards waiting: a block is engine-free only when neither it nor any file of the
+    page it names mentions docker in any way, and it runs no make (a recipe may call docker).
+    A block wrongly called engine-free would fail with "Cannot connect to the Docker daemon".
+    """
+    files: dict[str, str] = {PurePosixPath(b.attrs["title"]).name: b.body
+                             for b in plan.blocks + plan.teardown if b.kind == "file" and b.attrs.get("title")}
+    for name, source in plan.options.get("files", ()):
+        try:
+            files[PurePosixPath(name).name] = Path(source).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            files[PurePosixPath(name).name] = "docker"  # unreadable: assume the worst
+    dockerish = {name for name, body in files.items() if "docker" in body.lower()}
+    found = set()
+    for b in plan.blocks + plan.teardown:
+        text = typed.get(b.start, b.body)
+        if b.kind == "file":
+            # a Makefile's parse check expands its variables: `$(shell docker ...)` runs then
+            if b.start in plan.harness_builds or (is_makefile(b.attrs.get("title", "")) and "docker" in text.lower()):
+                found.add(b.start)
+            continue
+        if ("docker" in text.lower() or RUNS_MAKE.search(text)
+                or any(name in text for name in dockerish)):
+            found.add(b.start)
+    return found
 
 
 def _print_checks(block: Block, path: str) -> tuple[dict[int, int], list[PrintCheck]]:

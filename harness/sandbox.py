@@ -10,6 +10,7 @@ contributor's engine is never touched.
 from __future__ import annotations
 
 import functools
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -63,9 +64,13 @@ class Sandbox:
         self.online = False
         self.timings: dict[str, float] = {}
         self._disk_checked = -DISK_CHECK_SECONDS  # when over_disk last measured
+        self._engine_thread: threading.Thread | None = None  # the nested engine, starting
+        self._engine_error: BaseException | None = None
 
     # -- lifecycle -------------------------------------------------------------
-    def start(self) -> None:
+    def start(self, engine_in_background: bool = False) -> None:
+        """Create and start the container; with an engine, start it too, or with `engine_in_background`
+        let it start while the caller goes on (wait_engine before anything talks to it)."""
         t0 = time.monotonic()
         run_labels = {**labels.for_run(), f"{labels.PREFIX}.page": self.page[-200:]}
         # No host paths: the engine may be on another machine (see transfer.py).
@@ -96,11 +101,39 @@ class Sandbox:
         container.start()
         self.timings["container"] = time.monotonic() - t0
         if self.engine:
-            t1 = time.monotonic()
+            # The engine starts while the page's first blocks run; a block that may use it waits
+            # (wait_engine). Starting and seeding it is most of a Docker page's own overhead.
+            self._engine_thread = threading.Thread(target=self._engine_in_background, daemon=True,
+                                                   name=f"engine:{self.page[-40:]}")
+            self._engine_thread.start()
+            if not engine_in_background:
+                self.wait_engine()
+
+    def _engine_in_background(self) -> None:
+        t1 = time.monotonic()
+        try:
             if self.before_engine is not None:
                 self.before_engine(self)
             self._start_engine()
+        except BaseException as e:  # noqa: BLE001 - kept, and raised where a block waits for the engine
+            self._engine_error = e
+        finally:
             self.timings["engine"] = time.monotonic() - t1 - self.timings.get("seed", 0.0)
+
+    def wait_engine(self) -> None:
+        """Block until the page's engine answers; its start's failure is raised here."""
+        thread = self._engine_thread
+        if thread is None:
+            return
+        t0 = time.monotonic()
+        thread.join()
+        self._engine_thread = None
+        self.timings["engine_wait"] = self.timings.get("engine_wait", 0.0) + time.monotonic() - t0
+        if self._engine_error is not None:
+            error, self._engine_error = self._engine_error, None
+            if isinstance(error, SandboxFailed):
+                raise error
+            raise SandboxFailed(f"the page's Docker engine did not start: {error}") from error
 
     def _start_engine(self) -> None:
         code, out = self.exec_root(["sh", "/opt/hb/start-engine.sh"])
@@ -114,6 +147,9 @@ class Sandbox:
                 raise SandboxFailed(f"seeding the page's Docker engine failed:\n{out}")
 
     def remove(self) -> None:
+        if self._engine_thread is not None:
+            self._engine_thread.join(timeout=120)  # its exec would fail on a removed container anyway
+            self._engine_thread = None
         if self._shell:
             self._shell.close()
         removals = []

@@ -1,0 +1,66 @@
+"""Which blocks wait for the page's engine, which starts while the first blocks run.
+
+Erring towards waiting is the rule: a block wrongly thought engine-free would fail
+with "Cannot connect to the Docker daemon" on a page that is right.
+"""
+from __future__ import annotations
+
+from harness.loader import plan_text
+
+PAGE = '''# Page
+
+```console
+$ echo setting up
+setting up
+```
+
+```python
+print("no engine here")
+#> no engine here
+```
+
+```bash title="build.sh"
+docker build -t x .
+```
+
+```console
+$ bash build.sh
+```
+
+```Makefile title="Makefile"
+image:
+\tdocker build -t y .
+```
+
+```console
+$ make image
+```
+
+```python
+import subprocess
+subprocess.run(["docker", "ps"])
+```
+
+```console
+$ docker run --rm debian:trixie-slim true
+```
+'''
+
+
+def lines(plan, starts):
+    return sorted(b.line for b in plan.blocks if b.start in starts)
+
+
+def test_blocks_that_may_reach_the_engine_wait_and_no_others() -> None:
+    plan = plan_text(PAGE, "p.md", [])
+    assert plan.engine
+    waiting = lines(plan, plan.engine_blocks)
+    # bash build.sh (a page file that calls docker), make image, the Python that runs docker, docker run;
+    # and the Makefile itself, whose parse check expands it
+    assert waiting == [17, 21, 26, 30, 35], waiting
+    assert 3 not in waiting and 8 not in waiting and 13 not in waiting  # echo, plain Python, writing build.sh
+
+
+def test_a_page_without_an_engine_has_no_blocks_to_wait() -> None:
+    plan = plan_text("# P\n\n```console\n$ echo hi\nhi\n```\n", "p.md", [])
+    assert not plan.engine and plan.engine_blocks == set()
