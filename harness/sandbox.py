@@ -63,7 +63,8 @@ class Sandbox:
         self._shell: Shell | None = None
         self.online = False
         self.timings: dict[str, float] = {}
-        self._disk_checked = -DISK_CHECK_SECONDS  # when over_disk last measured
+        self._disk_checked = -DISK_CHECK_SECONDS  # when over_disk last measured, and what it found
+        self._disk_verdict = ""
         self._engine_thread: threading.Thread | None = None  # the nested engine, starting
         self._engine_error: BaseException | None = None
 
@@ -230,15 +231,19 @@ class Sandbox:
     def over_disk(self, now: float | None = None, force: bool = False) -> str:
         """Why the page is over its disk bound, or '' while it is not.
 
-        Measured at most once per DISK_CHECK_SECONDS: measuring a nested engine's store takes
-        a `du` of it (over 100 ms), which after each of a page's many short blocks was the
-        largest part of the harness's own time. No file can outgrow the bound meanwhile
-        (RLIMIT_FSIZE), so a page over it by many files is stopped seconds later, not never;
-        the page's end measures with `force`, so no page over its bound passes."""
+        Measured at most once per DISK_CHECK_SECONDS, else the last verdict stands: measuring a
+        nested engine's store takes a `du` of it (over 100 ms), which after each of a page's many
+        short blocks was the largest part of the harness's own time. No file can outgrow the
+        bound meanwhile (RLIMIT_FSIZE), so a page over it by many files is stopped seconds later,
+        not never; the page's end measures with `force`, so no page over its bound passes."""
         now = time.monotonic() if now is None else now
         if not force and now - self._disk_checked < DISK_CHECK_SECONDS:
-            return ""
+            return self._disk_verdict
         self._disk_checked = now
+        self._disk_verdict = self._measure_disk()
+        return self._disk_verdict
+
+    def _measure_disk(self) -> str:
         used = self.disk_used()
         if used is None or sum(used) <= self.disk:
             return ""
