@@ -9,6 +9,7 @@ dispatcher.
 """
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,28 +59,50 @@ class Page:
     before_engine: Any = None
     subpages: list[Page] = field(default_factory=list)  # containers of their own (GPU), closed with the page
     last_timings: dict[str, Any] = field(default_factory=dict)  # where the page's time went, once it closed
+    prestarted: bool = False  # its sandbox was started while the page before it ran
+    box_wait: float = 0.0  # how long the first block waited for a prestarted sandbox
+    looked_ahead: bool = False  # the next page's sandbox was started when this one began
+    _starting: threading.Thread | None = None
 
     def __post_init__(self) -> None:
         self.name = self.name or self.ctx.page_name(self.path)
 
     # -- the sandbox -----------------------------------------------------------
     def box(self) -> Sandbox:
-        if self.broken:
+        if self._starting is not None:  # started ahead (prestart): wait for it
+            waited = time.monotonic()
+            self._starting.join()
+            self._starting = None
+            self.box_wait += time.monotonic() - waited
+        if self.sandbox is None and not self.broken:
+            self._start_box()
+        if self.broken or self.sandbox is None:
             raise SandboxFailed(f"not run: {self.broken}")
-        if self.sandbox is None:
-            box = Sandbox(self.ctx.engine(), self.ctx.image, self.name, engine=self.plan.engine,
-                          disk=self.plan.options.get("disk", DEFAULT_DISK),
-                          seed=self._seed() if self.plan.engine else None,
-                          create=self.create, before_engine=self.before_engine)
-            try:
-                box.start(engine_in_background=True)
-                box.copy_in(self.plan.options.get("files", ()))
-            except Exception as e:
-                box.remove()
-                self.broken = f"the page's sandbox did not start: {e}"
-                raise SandboxFailed(self.broken) from e
-            self.sandbox = box
         return self.sandbox
+
+    def prestart(self) -> None:
+        """Start the sandbox in the background, before the page's first block asks for it.
+
+        Not for a page whose sandbox may get the GPU: that is decided when its first block runs."""
+        if self.sandbox is not None or self._starting is not None or self.broken or self.plan.gpu_engine:
+            return
+        self.prestarted = True
+        self._starting = threading.Thread(target=self._start_box, daemon=True, name=f"prestart:{self.name[-40:]}")
+        self._starting.start()
+
+    def _start_box(self) -> None:
+        box = Sandbox(self.ctx.engine(), self.ctx.image, self.name, engine=self.plan.engine,
+                      disk=self.plan.options.get("disk", DEFAULT_DISK),
+                      seed=self._seed() if self.plan.engine else None,
+                      create=self.create, before_engine=self.before_engine)
+        try:
+            box.start(engine_in_background=True)
+            box.copy_in(self.plan.options.get("files", ()))
+        except Exception as e:  # noqa: BLE001 - every block of the page reports it
+            box.remove()
+            self.broken = f"the page's sandbox did not start: {e}"
+            return
+        self.sandbox = box
 
     def sh(self) -> Shell:
         if self.shell_gone:
@@ -105,24 +128,28 @@ class Page:
 
     def close(self) -> None:
         """Remove what the page started; record where its time went."""
+        if self._starting is not None:  # prestarted, and no block ever asked for it
+            self._starting.join()
+            self._starting = None
         for sub in self.subpages:
             sub.close()
         if self.python:
             self.python.close()
         removing = time.monotonic()
         if self.sandbox:
-            self.sandbox.remove()
+            remove_later(self.sandbox)
         if self.began is not None:
             self.record_timings(self.sandbox.timings if self.sandbox else {}, time.monotonic() - removing)
 
     def timings(self, box: dict[str, float], removal: float) -> dict[str, Any]:
         began = self.began if self.began is not None else time.monotonic()
         engine, seed = box.get("engine", 0.0), box.get("seed", 0.0)
+        start = self.box_wait if self.prestarted else box.get("container", 0.0)  # what the page waited for
         record: dict[str, Any] = {"page": self.name, "total": time.monotonic() - began,
-                                  "sandbox": box.get("container", 0.0) + removal, "engine": engine, "seed": seed,
+                                  "sandbox": start + removal, "engine": engine, "seed": seed,
                                   # the engine starts while the first blocks run: what the page waited for it
                                   "engine_wait": box.get("engine_wait", engine + seed),
-                                  "examples": self.examples_seconds}
+                                  "examples": self.examples_seconds, "prestarted": self.prestarted}
         record["harness"] = record["total"] - sum(record[k] for k in ("sandbox", "engine_wait", "examples"))
         return record
 
@@ -138,3 +165,25 @@ class Page:
 
     def where(self, line: int) -> str:
         return f"{self.name}:{line}"
+
+
+_REMOVING: list[threading.Thread] = []
+
+
+def remove_later(box: Sandbox) -> None:
+    """Remove a finished page's sandbox in the background: removing an engine's store takes
+    seconds that the next page need not wait for. `removals_done` waits for them all."""
+    def remove() -> None:
+        try:
+            box.remove()
+        except Exception as e:  # noqa: BLE001 - the run's labelled sweep removes what is left
+            print(f"\n[handbook] could not remove the sandbox of {box.page}: {e}")
+    thread = threading.Thread(target=remove, daemon=True, name=f"remove:{box.page[-40:]}")
+    thread.start()
+    _REMOVING.append(thread)
+
+
+def removals_done(timeout: float = 120) -> None:
+    """Before the process ends: the sandboxes it is still removing are gone."""
+    while _REMOVING:
+        _REMOVING.pop().join(timeout)

@@ -33,6 +33,7 @@ def pytest_addoption(parser):
 
 
 CTX = RunContext()  # this process's run; filled in by pytest_configure
+DURATIONS = pytest.StashKey[dict]()
 
 
 def _is_worker(config) -> bool:
@@ -92,8 +93,13 @@ def pytest_configure(config):
     config.stash[CONTEXT_KEY] = CTX
     CTX.update = config.getoption("--update-examples")
     results = config.getoption("--results")
-    if results is not None and not _is_worker(config):
-        record.start(results)
+    if not _is_worker(config):
+        from .schedule import recorded_durations
+
+        # the last run's page durations order this run's pages (read before the new run replaces them)
+        config.stash[DURATIONS] = recorded_durations(results or ROOT / "build" / "results.json")
+        if results is not None:
+            record.start(results)
     if not _collecting_pages(config) and not os.environ.get("HANDBOOK_SANDBOX_IMAGE"):
         return  # unit tests of the harness need no engine
     from .engine import ensure_engine
@@ -114,6 +120,23 @@ def pytest_configure(config):
             os.environ["HANDBOOK_SEED"] = str(provisioned["seed"])
     CTX.image = os.environ["HANDBOOK_SANDBOX_IMAGE"]
     CTX.seed = Path(os.environ["HANDBOOK_SEED"]) if os.environ.get("HANDBOOK_SEED") else None
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadfile` over pages: longest first, each worker holding its next page (schedule.py)."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from .schedule import PageScheduling
+
+    return PageScheduling(config, log, config.stash.get(DURATIONS, {}))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    if CTX.client is not None:
+        from .ahead import start_next
+
+        start_next(item)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -190,6 +213,9 @@ def _git(*args: str) -> str:
 
 
 def pytest_unconfigure(config):
+    from .page import removals_done
+
+    removals_done()
     if CTX.client is not None and not _is_worker(config):
         run_id, pid = labels.current_run()
         if pid == os.getpid():
