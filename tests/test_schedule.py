@@ -1,0 +1,88 @@
+"""Pages are dealt longest first, and each worker holds its next page (no Docker, no workers)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from harness.ahead import queued
+from harness.schedule import PageScheduling, recorded_durations
+
+
+class FakeNode:
+    def __init__(self, name: str):
+        self.name, self.sent, self.shutting_down = name, [], False
+        self.gateway = SimpleNamespace(id=name)
+
+    def send_runtest_some(self, indices):
+        self.sent.append(indices)
+
+    def shutdown(self):
+        self.shutting_down = True
+
+
+PAGES = {"docs/a.md": 3, "docs/b.md": 5, "docs/c.md": 2, "docs/d.md": 4}  # page -> tests
+
+
+def collection() -> list[str]:
+    return [f"{page}::sybil:page,line:{n},column:1" for page, count in PAGES.items() for n in range(count)]
+
+
+def make(durations: dict[str, float]) -> tuple[PageScheduling, list[FakeNode]]:
+    values = {"tx": ["popen", "popen"], "numprocesses": 2, "dist": "loadfile"}
+    config = SimpleNamespace(getvalue=values.get, option=SimpleNamespace(loadscopereorder=True,
+                                                                         maxworkerrestart=None, numprocesses=2))
+    sched = PageScheduling(config, None, durations)
+    nodes = [FakeNode("gw0"), FakeNode("gw1")]
+    for node in nodes:
+        sched.add_node(node)
+        sched.add_node_collection(node, collection())
+    sched.schedule()
+    return sched, nodes
+
+
+def pages_sent(node: FakeNode) -> list[str]:
+    names = collection()
+    return [names[batch[0]].split("::")[0] for batch in node.sent]
+
+
+def test_the_longest_pages_go_first_and_each_worker_holds_two() -> None:
+    sched, (gw0, gw1) = make({"docs/a.md": 50.0, "docs/b.md": 5.0, "docs/c.md": 80.0, "docs/d.md": 20.0})
+    assert pages_sent(gw0) == ["docs/c.md", "docs/d.md"] and pages_sent(gw1) == ["docs/a.md", "docs/b.md"]
+    assert not sched.workqueue and gw0.shutting_down  # all dealt: each stops after what it holds
+
+
+def test_unrecorded_pages_are_ordered_by_their_number_of_tests() -> None:
+    _, (gw0, gw1) = make({})
+    assert pages_sent(gw0) + pages_sent(gw1) == ["docs/b.md", "docs/a.md", "docs/d.md", "docs/c.md"]
+
+
+def test_a_worker_gets_its_next_page_when_it_finishes_one() -> None:
+    sched, (gw0, gw1) = make({"docs/a.md": 4.0, "docs/b.md": 3.0, "docs/c.md": 2.0, "docs/d.md": 1.0})
+    sched.workqueue.clear()
+    names = collection()
+    for page in ("docs/a.md", "docs/c.md"):  # gw0 held a and c; it finishes both
+        for i, nodeid in enumerate(names):
+            if nodeid.startswith(page):
+                sched.mark_test_complete(gw0, i)
+    assert gw0.shutting_down  # nothing left to deal: it stops once its queue is done
+
+
+def test_durations_come_from_the_last_results_file(tmp_path: Path) -> None:
+    results = tmp_path / "results.json"
+    results.write_text(json.dumps({"pages": [{"page": "docs/a.md", "timings": {"total": 12.5}}],
+                                   "blocks": [{"page": "docs/nb.ipynb", "kind": "notebook", "seconds": 4.0}]}))
+    assert recorded_durations(results) == {"docs/a.md": 12.5, "docs/nb.ipynb": 4.0}
+    assert recorded_durations(tmp_path / "missing.json") == {}
+    results.write_text("not json")
+    assert recorded_durations(results) == {}
+
+
+def test_without_xdist_the_queue_is_the_sessions_order(pytestconfig: pytest.Config) -> None:
+    items = [SimpleNamespace(name=str(i)) for i in range(4)]
+    item = SimpleNamespace(session=SimpleNamespace(items=items), config=SimpleNamespace(
+        pluginmanager=SimpleNamespace(get_plugins=lambda: [])))
+    items[1].session, items[1].config = item.session, item.config
+    assert queued(items[1]) == items[2:]  # type: ignore[arg-type]
