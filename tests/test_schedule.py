@@ -59,15 +59,19 @@ def test_unrecorded_pages_are_ordered_by_their_number_of_tests() -> None:
     assert pages_sent(gw0) + pages_sent(gw1) == ["docs/b.md", "docs/a.md", "docs/d.md", "docs/c.md"]
 
 
-def test_a_worker_gets_its_next_page_when_it_finishes_one() -> None:
-    sched, (gw0, gw1) = make({"docs/a.md": 4.0, "docs/b.md": 3.0, "docs/c.md": 2.0, "docs/d.md": 1.0})
-    sched.workqueue.clear()
+def test_a_worker_gets_its_next_page_when_it_finishes_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(PAGES, "docs/e.md", 1)
+    monkeypatch.setitem(PAGES, "docs/f.md", 1)
+    sched, (gw0, _) = make({"docs/a.md": 6.0, "docs/b.md": 5.0, "docs/c.md": 4.0, "docs/d.md": 3.0,
+                            "docs/e.md": 2.0, "docs/f.md": 1.0})
+    assert pages_sent(gw0) == ["docs/a.md", "docs/c.md"] and list(sched.workqueue) == ["docs/e.md", "docs/f.md"]
     names = collection()
-    for page in ("docs/a.md", "docs/c.md"):  # gw0 held a and c; it finishes both
-        for i, nodeid in enumerate(names):
-            if nodeid.startswith(page):
-                sched.mark_test_complete(gw0, i)
-    assert gw0.shutting_down  # nothing left to deal: it stops once its queue is done
+    first = [i for i, nodeid in enumerate(names) if nodeid.startswith("docs/a.md::")]
+    for i in first[:-1]:
+        sched.mark_test_complete(gw0, i)
+    assert len(gw0.sent) == 2  # still holding a (one test left) and c
+    sched.mark_test_complete(gw0, first[-1])
+    assert pages_sent(gw0) == ["docs/a.md", "docs/c.md", "docs/e.md"]  # a done: it holds c and e
 
 
 def test_durations_come_from_the_last_results_file(tmp_path: Path) -> None:
