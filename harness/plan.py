@@ -110,25 +110,35 @@ def plan_page(blocks: list[Block], path: str, options: dict | None = None) -> Pl
                     plan.harness_builds.add(b.start)
             elif DOCKER_WORD.search(b.body) and _runs(title, b.body, commands):
                 plan.engine = True  # a Makefile or script of the page's that calls docker, and is run
+    files = _page_files(plan)
+    if any(DOCKER_WORD.search(body) and _runs(name, body, commands) for name, body in files.items()):
+        plan.engine = True  # a data file (`files=`) that calls docker, and is run
     if plan.engine:
-        plan.engine_blocks = _engine_blocks(plan, typed)
+        plan.engine_blocks = _engine_blocks(plan, typed, files)
     return plan
 
 
-def _engine_blocks(plan: Plan, typed: dict[int, str]) -> set[int]:
+def _page_files(plan: Plan) -> dict[str, str]:
+    """The files the page gives the reader, by name: its file blocks and its data files (`files=`)."""
+    files: dict[str, str] = {PurePosixPath(b.attrs["title"]).name: b.body
+                             for b in plan.blocks + plan.teardown if b.kind == "file" and b.attrs.get("title")}
+    for entry in plan.options.get("files", ()):
+        # (name, file here) once the loader resolved them against the page's folder; a bare name else
+        name, source = entry if isinstance(entry, tuple) else (entry, None)
+        try:
+            files[PurePosixPath(name).name] = Path(source).read_text(encoding="utf-8", errors="replace")
+        except (OSError, TypeError):
+            files[PurePosixPath(name).name] = "docker"  # not read: assume the worst
+    return files
+
+
+def _engine_blocks(plan: Plan, typed: dict[int, str], files: dict[str, str]) -> set[int]:
     """The blocks that may talk to the page's engine, so must wait until it answers.
 
     Erring towards waiting: a block is engine-free only when neither it nor any file of the
     page it names mentions docker in any way, and it runs no make (a recipe may call docker).
     A block wrongly called engine-free would fail with "Cannot connect to the Docker daemon".
     """
-    files: dict[str, str] = {PurePosixPath(b.attrs["title"]).name: b.body
-                             for b in plan.blocks + plan.teardown if b.kind == "file" and b.attrs.get("title")}
-    for name, source in plan.options.get("files", ()):
-        try:
-            files[PurePosixPath(name).name] = Path(source).read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            files[PurePosixPath(name).name] = "docker"  # unreadable: assume the worst
     dockerish = {name for name, body in files.items() if "docker" in body.lower()}
     found = set()
     for b in plan.blocks + plan.teardown:
