@@ -23,13 +23,11 @@ import docker.errors
 import pytest
 from pagerun import PAGES, run_pages
 
-from harness import labels, transfer
-from harness.sandbox import ENGINE_SECURITY
+from bench.remote import dind_engine
+from harness import labels
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
-ENGINE_PORT = 2375
-ENGINE_START_SECONDS = 120
 PAGE = PAGES / "remote" / "page.md"
 
 
@@ -39,12 +37,6 @@ def own_labels(run_id: str) -> dict[str, str]:
     which would make the page runs started from here share this process's run."""
     return {labels.HARNESS: "1", labels.RUN: run_id, labels.PID: str(os.getpid()),
             labels.HOST: socket.gethostname()}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def sandbox_image() -> str:
@@ -61,37 +53,8 @@ def host() -> docker.DockerClient:
 @pytest.fixture
 def remote_engine(host: docker.DockerClient) -> Iterator[str]:
     """DOCKER_HOST of a fresh engine in a container, on 127.0.0.1 only; removed afterwards."""
-    run_id = f"remote-{uuid.uuid4().hex[:8]}"
-    marks = own_labels(run_id)
-    port = free_port()
-    volume = host.volumes.create(labels=marks)  # the engine's /var/lib/docker: overlay2 needs a real fs
-    box = None
-    try:
-        box = host.containers.create(
-            sandbox_image(), ["sleep", "infinity"], user="root", labels=marks, detach=True,
-            volumes={volume.name: {"bind": "/var/lib/docker", "mode": "rw"}},
-            ports={f"{ENGINE_PORT}/tcp": ("127.0.0.1", port)}, **ENGINE_SECURITY)
-        transfer.put_helpers(box)  # start-engine.sh: the cgroup remount a nested engine needs
-        box.start()
-        # --tls=false says the plain TCP is meant: it is published on loopback only
-        code, out = box.exec_run(["sh", f"{transfer.HELPERS_IN_CONTAINER}/start-engine.sh", "--tls=false",
-                                  "-H", "unix:///var/run/docker.sock", "-H", f"tcp://0.0.0.0:{ENGINE_PORT}"])
-        assert code == 0, f"the remote engine did not start:\n{out.decode(errors='replace')}"
-        url = f"tcp://127.0.0.1:{port}"
-        deadline = time.monotonic() + ENGINE_START_SECONDS
-        while True:
-            try:
-                docker.DockerClient(base_url=url, timeout=10).ping()
-                break
-            except (docker.errors.DockerException, OSError):
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.5)
+    with dind_engine(host, sandbox_image(), own_labels(f"remote-{uuid.uuid4().hex[:8]}")) as url:
         yield url
-    finally:
-        if box is not None:
-            box.remove(force=True, v=True)
-        volume.remove(force=True)
 
 
 def created(client: docker.DockerClient, since: float, until: float, run_id: str) -> list[str]:
