@@ -169,6 +169,10 @@ def read_run(report: Path) -> tuple[Run, dict[str, list[Case]]]:
         run.problems.append(f"{_rel(report)} cannot be read: {e!r}")
         return run, cases
     run.found = True
+    reused = sorted({(r["page"], str(r["cached"])) for r in blocks + pages if r.get("cached")})
+    for page, when in reused:
+        run.problems.append(f"{page}: its results were reused from the cache (verified {when}), not run in this "
+                            "run; the site is built only from fresh runs: make site, or make test-docs FRESH=1")
     for r in blocks:
         cases.setdefault(r["page"], []).append(_case(r))
     for r in pages:  # a page's end counts only when it failed (a teardown block, a Makefile check left)
