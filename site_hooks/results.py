@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,8 @@ from harness.errors import PageError  # noqa: E402  (the harness's own parser co
 from harness.loader import plan_text  # noqa: E402
 from harness.outcome import GPU_REASONS  # noqa: E402
 
-REPORT = Path("build/results.json")
+# HANDBOOK_RESULTS: another results file for the site to read (make bench builds a site from merged shards)
+REPORT = Path(os.environ.get("HANDBOOK_RESULTS") or "build/results.json")
 PAGE_SUFFIXES = (".md", ".ipynb")
 
 VERIFIED = "verified"      # every block ran and passed (GPU blocks may be skipped for want of a GPU)

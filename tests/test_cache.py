@@ -14,8 +14,8 @@ from pagerun import ROOT, run_pages
 
 sys.path.insert(0, str(ROOT))
 
-from harness import cache  # noqa: E402
-from site_hooks import results  # noqa: E402
+from harness import cache
+from site_hooks import results
 
 IMAGES = cache.Images("sha256:sandbox1", "seed-aaaa.tar")
 PAGE = """# A page

@@ -12,9 +12,9 @@ from pagerun import PAGES, ROOT, run_pages
 
 sys.path.insert(0, str(ROOT))
 
-from harness import shards  # noqa: E402
-from site_hooks import results  # noqa: E402
-from site_hooks import shards as merging  # noqa: E402
+from harness import shards
+from site_hooks import results
+from site_hooks import shards as merging
 
 SECONDS = {"docs/docker.md": 82.6, "docs/python-dependencies.md": 68.8, "docs/onboarding.md": 35.8,
            "docs/programming-tools.md": 34.6, "docs/git.md": 28.3, "docs/contributing.md": 13.1,
@@ -106,7 +106,7 @@ def test_the_merge_refuses_shards_of_another_commit_than_the_checkout(tmp_path):
 
 
 def test_a_missing_shard_folder_is_named(tmp_path):
-    with pytest.raises(merging.Refused, match="2-of-2 cannot be read as a shard.s results"):
+    with pytest.raises(merging.Refused, match=r"2-of-2 cannot be read as a shard.s results"):
         merging.merge([shard_file(tmp_path, 1, PAGES3), tmp_path / "2-of-2"], PAGES3, "c1")
 
 
