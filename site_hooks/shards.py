@@ -29,6 +29,8 @@ class Refused(Exception):
 
 
 def _read(path: Path) -> dict[str, Any]:
+    if "*" in str(path) or "?" in str(path):
+        raise Refused(f"{path} matches no shard's results: run make test-docs SHARD=K/N first, or fetch them")
     file = path / "results.json" if path.is_dir() else path
     try:
         data = json.loads(file.read_text(encoding="utf-8"))

@@ -110,6 +110,23 @@ def test_a_missing_shard_folder_is_named(tmp_path):
         merging.merge([shard_file(tmp_path, 1, PAGES3), tmp_path / "2-of-2"], PAGES3, "c1")
 
 
+def test_make_site_results_merges_a_good_set_and_refuses_a_bad_one_naming_why(tmp_path, capsys):
+    root = tmp_path / "repo"
+    for name in ("a", "b", "c"):
+        (root / "docs").mkdir(parents=True, exist_ok=True)
+        (root / "docs" / f"{name}.md").write_text(f"# {name}\n")
+    one = shard_file(tmp_path / "shards", 1, ["docs/a.md", "docs/c.md"])
+    out = root / "build" / "results.json"
+    assert merging.main([str(one), "--out", str(out)], root=root) == 1
+    assert "docs/b.md: in no shard" in capsys.readouterr().err
+    assert not out.exists()
+    two = shard_file(tmp_path / "shards", 2, ["docs/b.md"])
+    assert merging.main([str(one), str(two), "--out", str(out)], root=root) == 0
+    assert {b["page"] for b in json.loads(out.read_text())["blocks"]} == set(PAGES3)
+    assert merging.main([str(tmp_path / "none" / "*"), "--out", str(out)], root=root) == 1
+    assert "matches no shard's results" in capsys.readouterr().err
+
+
 # ---------------------------------------------------------------- two real shards
 
 @pytest.mark.docker
