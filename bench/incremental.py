@@ -107,13 +107,13 @@ def measure_incremental(bench: Bench, pages: list[str], full: dict) -> None:
     quiet = sorted(p for p in own if p not in network)
     alone = run_handbook(bench, "rerun-unchanged-offline", quiet, 2, extra=CACHE_ARGS)
     bench.add(Figure(
-        "rerun_unchanged_offline_s", 8, "  the same, pages without `network` blocks only", alone["wall_s"], "s",
+        "rerun_unchanged_offline_s", 8, "  the same, pages without `network` blocks", alone["wall_s"], "s",
         "<= 10", measured=f"the unchanged rerun on the {len(quiet)} pages that the cache may reuse: {', '.join(quiet)}",
         details={"exit_status": alone["exit_status"], "load_before": alone["load_before"]}))
     forget(bench, edited)
     one = run_handbook(bench, "rerun-one-edit-offline", quiet, 2, extra=CACHE_ARGS)
     bench.add(Figure(
-        "rerun_one_edit_offline_s", 8, "  the same, pages without `network` blocks only", one["wall_s"], "s",
+        "rerun_one_edit_offline_s", 8, "  one-page edit, pages without `network` blocks", one["wall_s"], "s",
         f"<= {target:.1f}", measured=f"the one-page-edit rerun ({edited} again) on the same {len(quiet)} pages",
         details={"exit_status": one["exit_status"], "load_before": one["load_before"]}))
 
