@@ -11,9 +11,18 @@ PAGE ?= docs
 K ?=
 ARGS ?=
 KFLAG := $(if $(K),-k "$(K)",)
+# Incremental runs and shards (docs/contributing.md): FRESH=1 runs every page, SHARD=K/N one shard of them.
+FRESH ?=
+SHARD ?=
+RESULTS ?=
+RESULTS_CACHE := build/cache/results
+SHARD_DIR := build/shards/$(subst /,-of-,$(SHARD))
+DOCS_RESULTS := $(if $(SHARD),$(SHARD_DIR)/results.json,build/results.json)
+DOCS_JUNIT := $(if $(SHARD),$(SHARD_DIR)/test-docs.xml,build/test-docs.xml)
+CACHE_FLAGS := --cache=$(RESULTS_CACHE) $(if $(filter-out 0,$(FRESH)),--fresh,) $(if $(SHARD),--shard=$(SHARD),)
 
 .PHONY: help venv engine images test test-unit test-harness test-docs test-docs-gpu update-docs site serve publish \
-        test-site chromium bench doctor hooks pin upgrade lint check clean
+        test-site chromium bench doctor hooks pin upgrade lint check clean durations
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -40,10 +49,13 @@ test-harness: images ## The harness's own tests (tests/)
 	@mkdir -p build
 	$(PYTEST) -n $(WORKERS) tests --ignore=tests/test_site.py $(KFLAG) $(ARGS) --junitxml=build/test-harness.xml
 
-test-docs: images ## Run every page (or PAGE=path/to/page.md); K=expr filters; build/results.json, build/test-docs.xml
-	@mkdir -p build
-	$(PYTEST) -n $(WORKERS) --dist loadfile $(PAGE) $(KFLAG) $(ARGS) --junitxml=build/test-docs.xml \
-	  --results=build/results.json
+test-docs: images ## Run every page (or PAGE=...; K=expr filters), reusing unchanged pages' passes (FRESH=1: none; SHARD=K/N)
+	@mkdir -p $(dir $(DOCS_RESULTS))
+	$(PYTEST) -n $(WORKERS) --dist loadfile $(PAGE) $(KFLAG) $(ARGS) --junitxml=$(DOCS_JUNIT) \
+	  --results=$(DOCS_RESULTS) $(CACHE_FLAGS)
+
+durations: venv ## Refresh test-durations.json (how shards are split) from a full run's build/results.json
+	$(PY) -m harness.shards durations build/results.json > test-durations.json.tmp && mv test-durations.json.tmp test-durations.json
 
 test-docs-gpu: images ## Only the GPU-marked blocks
 	@mkdir -p build
@@ -60,9 +72,10 @@ SITE_TMP := build/site.tmp
 SERVE_ADDR ?= 127.0.0.1:8000
 MKDOCS := NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs
 
-site: venv ## Run every example (make test-docs), then build site/; refuses (no site/) unless every example passed
+site: venv ## Run every example fresh (or merge RESULTS="build/shards/*"), then build site/; refuses unless all passed
 	@rm -rf site $(SITE_TMP) build/site.json build/test-docs.xml build/results.json
-	@status=0; $(MAKE) --no-print-directory test-docs || status=$$?; \
+	@status=0; if [ -n "$(RESULTS)" ]; then $(PY) -m site_hooks.shards $(RESULTS) --out build/results.json || exit 1; \
+	  else $(MAKE) --no-print-directory test-docs FRESH=1 SHARD= || status=$$?; fi; \
 	  $(PY) -m site_hooks.gate check --tests-exit $$status
 	HANDBOOK_SITE_GATE=1 $(MKDOCS) build --strict --site-dir $(SITE_TMP) || { rm -rf $(SITE_TMP); exit 1; }
 	@$(PY) -m site_hooks.gate mark $(SITE_TMP) && mv $(SITE_TMP) site

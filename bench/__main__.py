@@ -9,6 +9,7 @@ within 15 minutes on a busy two-core machine:
   4, 7  the whole handbook, warm, two workers (memory sampled)  ~3 min
   5     the whole handbook with one worker                     ~3-5 min
         (when that would overrun 13 minutes: a subset of pages with one worker, then with two)
+  8     incremental reruns (unchanged, one page edited), 2 shards run and merged into a site  ~2-3 min
 
 --items picks some of them (for working on one figure); BENCH_REPEAT sets
 how many samples the small measurements take (default 5).
@@ -23,7 +24,7 @@ import time
 import traceback
 from typing import TypeVar
 
-from . import cold, commands, handbook, lifecycle, report
+from . import cold, commands, handbook, incremental, lifecycle, report
 from .common import (
     CHART,
     MODE,
@@ -167,7 +168,7 @@ def measured(value: T | None) -> T:
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
-    parser.add_argument("--items", default="1,2,3,4,5,6,7", help="which items to measure (default: all)")
+    parser.add_argument("--items", default="1,2,3,4,5,6,7,8", help="which items to measure (default: all)")
     parser.add_argument("--repeat", type=int, default=int(os.environ.get("BENCH_REPEAT", "5")))
     args = parser.parse_args()
     items = {int(i) for i in args.items.split(",") if i}
@@ -200,9 +201,10 @@ def main() -> int:
         if 3 in items:
             phase("nested engine and seeding (3)")
             lifecycle.measure_engine(bench, measured(provisioning)["cold"]["seed_save_now_s"]["median"])
-        if items & {4, 5, 7}:
+        if items & {4, 5, 7, 8}:
             phase("whole handbook, warm, 2 workers (4, 7)")
-            full = handbook.run_handbook(bench, "full-2-workers", PAGES, 2, memory=True)
+            full = handbook.run_handbook(bench, "full-2-workers", PAGES, 2, memory=True,
+                                         extra=incremental.full_run_extra())
             if 4 in items:
                 handbook_figures(bench, full, measured(provisioning))
         if 5 in items:
@@ -223,6 +225,11 @@ def main() -> int:
                 worker_figures(bench, full, one, two)
         if 7 in items:
             memory_figures(bench, measured(full))
+        if 8 in items:
+            phase("incremental reruns (8)")
+            incremental.measure_incremental(bench, PAGES, measured(full))
+            phase("shards and the merged site (8)")
+            incremental.measure_shards(bench, PAGES, measured(full))
     except Exception:  # noqa: BLE001 - keep what was measured, and say where it stopped
         error = traceback.format_exc()
         print(error, file=sys.stderr)

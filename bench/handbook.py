@@ -134,10 +134,11 @@ def read_results(path: Path) -> dict:
         return {}
 
 
-def run_handbook(bench: Bench, name: str, pages: list[str], workers: int, memory: bool = False) -> dict:
+def run_handbook(bench: Bench, name: str, pages: list[str], workers: int, memory: bool = False,
+                 extra: tuple[str, ...] = ()) -> dict:
     results = WORK / f"{name}.results.json"
     log = WORK / f"{name}.log"
-    cmd = pytest_cmd("-n", str(workers), "--dist", "loadfile", *pages, f"--results={results}")
+    cmd = pytest_cmd("-n", str(workers), "--dist", "loadfile", *pages, f"--results={results}", *extra)
     before_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     began = time.monotonic()
     load_before = load()
@@ -159,7 +160,7 @@ def run_handbook(bench: Bench, name: str, pages: list[str], workers: int, memory
     result: dict = {"name": name, "workers": workers, "pages": pages, "wall_s": wall, "exit_status": code,
               "load_before": load_before, "load_after": load(), "outcome": outcome_counts(data),
               "records": records, "shares": shares(records, wall, workers),
-              "command": " ".join(cmd[1:]), "log": os.path.relpath(log, ROOT)}
+              "command": " ".join(cmd[1:]), "log": os.path.relpath(log, ROOT), "results_file": str(results)}
     if sampler:
         result["memory"] = sampler.result()
         after_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss

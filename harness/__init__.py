@@ -14,6 +14,9 @@ The pipeline, one module per step:
                with matching.py, which sees output as terminal.py draws it
   report.py    outcomes rendered as messages; record.py the results file; updates.py update mode
   sybil_plugin.py / pytest_plugin.py / notebooks.py  wire it into pytest
+  selection.py which pages a run runs, decided once by the controller: shards.py
+               splits them by recorded durations (SHARD=K/N), cache.py reuses the
+               recorded pass of a page whose key is unchanged (incremental runs)
 
 Around it: engine.py finds or starts Docker; images.py (`make images`) provides
 the images: imagecache.py reuses what was built from the same inputs, standins.py

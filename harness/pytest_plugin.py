@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sybil.integration.pytest import SybilFile
 
-from . import labels, record
+from . import labels, record, selection
 from .context import CONTEXT_KEY, RunContext
 from .sandbox import NO_NETWORK, run_network
 from .sybil_plugin import END, RECORDS, make_sybil
@@ -30,10 +30,18 @@ def pytest_addoption(parser):
                     help="rewrite expected output on pages from what actually ran (keeps `...` that still match)")
     group.addoption("--results", default=None, type=Path,
                     help="write every block's outcome to this JSON file (make test-docs: build/results.json)")
+    group.addoption("--cache", default=None, type=Path, dest="results_cache",
+                    help="reuse pages' recorded passes from this folder while their key is unchanged, and record "
+                         "the pages this run verifies (make test-docs: build/cache/results); needs --results")
+    group.addoption("--fresh", action="store_true", default=False,
+                    help="with --cache: run every page (and still record what passes)")
+    group.addoption("--shard", default=None, metavar="K/N",
+                    help="run only the K-th of N disjoint shards of the pages, split by test-durations.json")
 
 
 CTX = RunContext()  # this process's run; filled in by pytest_configure
 DURATIONS = pytest.StashKey[dict]()
+SELECTION: selection.Selection | None = None  # the controller's decision of which pages run (cache, shard)
 
 
 def _is_worker(config) -> bool:
@@ -95,9 +103,12 @@ def pytest_configure(config):
     results = config.getoption("--results")
     if not _is_worker(config):
         from .schedule import recorded_durations
+        from .shards import load_durations
 
-        # the last run's page durations order this run's pages (read before the new run replaces them)
-        config.stash[DURATIONS] = recorded_durations(results or ROOT / "build" / "results.json")
+        # the last run's page durations order this run's pages (read before the new run replaces them),
+        # else the committed ones that shards are split by
+        config.stash[DURATIONS] = (recorded_durations(results or ROOT / "build" / "results.json")
+                                   or load_durations())
         if results is not None:
             record.start(results)
     if not _collecting_pages(config) and not os.environ.get("HANDBOOK_SANDBOX_IMAGE"):
@@ -120,6 +131,40 @@ def pytest_configure(config):
             os.environ["HANDBOOK_SEED"] = str(provisioned["seed"])
     CTX.image = os.environ["HANDBOOK_SANDBOX_IMAGE"]
     CTX.seed = Path(os.environ["HANDBOOK_SEED"]) if os.environ.get("HANDBOOK_SEED") else None
+    if not _is_worker(config):
+        _select(config, results)
+
+
+def _select(config, results: Path | None) -> None:
+    """Decide, once and before any worker starts, which pages this run leaves out (cache hits,
+    other shards' pages); the workers read the decision when they collect."""
+    global SELECTION
+    store, shard = config.getoption("results_cache"), config.getoption("--shard")
+    if store is None and shard is None:
+        return
+    if results is None:
+        raise pytest.UsageError("--cache and --shard need --results: the decision and the records live beside it")
+    if CTX.update:
+        store = None  # update mode rewrites pages from what runs: nothing is reused
+    pages = selection.pages_given(config.args, Path(config.invocation_params.dir), config.getini("norecursedirs"))
+    try:
+        SELECTION = selection.decide(CTX, pages, results, store, config.getoption("--fresh"), shard,
+                                     say=SAID.append)
+    except ValueError as e:
+        raise pytest.UsageError(str(e)) from None
+
+
+SAID: list[str] = []  # what the controller decided, shown when the session starts (configure's output is captured)
+
+
+def pytest_sessionstart(session):
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    for line in SAID:
+        if reporter is not None:
+            reporter.write_line(line)
+        else:
+            print(line)
+    SAID.clear()
 
 
 def pytest_xdist_make_scheduler(config, log):
@@ -172,6 +217,9 @@ def pytest_sessionfinish(session, exitstatus):
     results = config.getoption("--results")
     if _is_worker(config) or results is None:
         return
+    if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and SELECTION is not None and SELECTION.left_out:
+        # every page was reused from the cache, or belongs to other shards: nothing to run is a pass
+        session.exitstatus = exitstatus = pytest.ExitCode.OK
     info = {
         "image": CTX.image,
         "image_id": _image_id(),
@@ -180,8 +228,13 @@ def pytest_sessionfinish(session, exitstatus):
         "dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
         "exit_status": int(exitstatus),
         "args": [str(a) for a in config.args],
+        "seed": CTX.seed.name if CTX.seed else "",
     }
-    record.merge(results, info)
+    if SELECTION is not None and SELECTION.shard is not None:
+        info["shard"] = SELECTION.shard
+    data = record.merge(results, info)
+    if SELECTION is not None:
+        selection.finish(SELECTION, data, say=lambda line: print("\n" + line))
 
 
 def _image_id() -> str:
@@ -254,6 +307,12 @@ def pytest_collect_file(file_path, parent):
 
 
 def pytest_collection_modifyitems(config, items):
+    left_out = selection.left_out(config.getoption("--results"))
+    if left_out:
+        gone = [item for item in items if CTX.page_name(item.path) in left_out]
+        if gone:
+            config.hook.pytest_deselected(items=gone)
+            items[:] = [item for item in items if CTX.page_name(item.path) not in left_out]
     for item in items:
         block = getattr(getattr(item, "example", None), "parsed", None)
         if block is not None and getattr(block, "options", {}).get("gpu"):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,8 @@ from harness.errors import PageError  # noqa: E402  (the harness's own parser co
 from harness.loader import plan_text  # noqa: E402
 from harness.outcome import GPU_REASONS  # noqa: E402
 
-REPORT = Path("build/results.json")
+# HANDBOOK_RESULTS: another results file for the site to read (make bench builds a site from merged shards)
+REPORT = Path(os.environ.get("HANDBOOK_RESULTS") or "build/results.json")
 PAGE_SUFFIXES = (".md", ".ipynb")
 
 VERIFIED = "verified"      # every block ran and passed (GPU blocks may be skipped for want of a GPU)
@@ -169,6 +171,10 @@ def read_run(report: Path) -> tuple[Run, dict[str, list[Case]]]:
         run.problems.append(f"{_rel(report)} cannot be read: {e!r}")
         return run, cases
     run.found = True
+    reused = sorted({(r["page"], str(r["cached"])) for r in blocks + pages if r.get("cached")})
+    for page, when in reused:
+        run.problems.append(f"{page}: its results were reused from the cache (verified {when}), not run in this "
+                            "run; the site is built only from fresh runs: make site, or make test-docs FRESH=1")
     for r in blocks:
         cases.setdefault(r["page"], []).append(_case(r))
     for r in pages:  # a page's end counts only when it failed (a teardown block, a Makefile check left)

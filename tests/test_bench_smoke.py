@@ -16,7 +16,8 @@ pytestmark = pytest.mark.docker
 
 # What each phase must produce: one figure per phase at least (see bench/__main__.py).
 PHASE_FIGURES = ["per_command_overhead_ms", "sandbox_lifecycle_s", "engine_and_seed_s", "byexample_ratio_index_wall",
-                 "handbook_warm_wall_s", "workers_speedup", "memory_controller_mib"]
+                 "handbook_warm_wall_s", "workers_speedup", "memory_controller_mib", "rerun_unchanged_s",
+                 "rerun_one_edit_s", "shard_balance", "merged_shard_site_s"]
 
 
 def test_every_bench_phase_runs_and_writes_its_figures(tmp_path):
