@@ -69,8 +69,8 @@ def test_a_page_without_an_engine_has_no_blocks_to_wait() -> None:
 def test_data_files_count_by_their_content_and_unresolved_names_count_as_docker(tmp_path) -> None:
     (tmp_path / "run.sh").write_text("docker run --rm debian:trixie-slim true\n")
     (tmp_path / "notes.txt").write_text("nothing to see\n")
-    page = ("<!-- test-page: files=\"run.sh notes.txt\" -->\n# P\n\n```console\n$ cat notes.txt\nnothing to see\n```\n\n"
-            "```console\n$ sh run.sh\n```\n")
+    page = ("<!-- test-page: files=\"run.sh notes.txt\" -->\n# P\n\n"
+            "```console\n$ cat notes.txt\nnothing to see\n```\n\n```console\n$ sh run.sh\n```\n")
     plan = plan_text(page, "p.md", [], tmp_path)
     assert lines(plan, plan.engine_blocks) == [9]  # sh run.sh; not cat notes.txt
     unresolved = plan_text(page, "p.md", [])  # the site's hooks plan pages without their folder
