@@ -81,7 +81,7 @@ def _route(page: Page, block: Block) -> Outcome:
         if block.start in page.plan.engine_blocks:
             box.wait_engine()
         box.set_online(bool(opts.get("network")))
-        before = box.process_count()
+        before = limits.process_count(box)
         out = RUNNERS[kind_of(page, block)](page, block)
         return limits.check(page, block.line, out, before)
     except NetworkUnavailable as e:

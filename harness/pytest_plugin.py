@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -66,36 +65,6 @@ def _stop_on_signals() -> None:
 
 
 _stop_on_signals()
-PAGE_SUFFIXES = (".md", ".ipynb")
-
-
-def _collecting_pages(config) -> bool:
-    """Whether this run may collect pages, and so needs the engine and the images.
-
-    A page, or any folder outside the harness's own tests (docs/, or a folder of pages
-    anywhere on the machine), may hold pages; the harness's unit tests need no engine.
-    """
-    for arg in config.args:
-        path = Path(str(arg).split("::")[0])
-        if path.suffix in PAGE_SUFFIXES:
-            return True
-        if path.is_dir() and not _inside(path, ROOT / "tests") and _holds_pages(path):
-            return True
-    return False
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    try:
-        path.resolve().relative_to(folder)
-        return True
-    except ValueError:
-        return False
-
-
-def _holds_pages(folder: Path) -> bool:
-    return any(next(folder.rglob("*" + suffix), None) for suffix in PAGE_SUFFIXES)
-
-
 def pytest_configure(config):
     CTX.root = ROOT
     config.stash[CONTEXT_KEY] = CTX
@@ -111,7 +80,7 @@ def pytest_configure(config):
                                    or load_durations())
         if results is not None:
             record.start(results)
-    if not _collecting_pages(config) and not os.environ.get("HANDBOOK_SANDBOX_IMAGE"):
+    if not selection.collects_pages(config.args, ROOT / "tests") and not os.environ.get("HANDBOOK_SANDBOX_IMAGE"):
         return  # unit tests of the harness need no engine
     from .engine import ensure_engine
 
@@ -220,49 +189,12 @@ def pytest_sessionfinish(session, exitstatus):
     if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and SELECTION is not None and SELECTION.left_out:
         # every page was reused from the cache, or belongs to other shards: nothing to run is a pass
         session.exitstatus = exitstatus = pytest.ExitCode.OK
-    info = {
-        "image": CTX.image,
-        "image_id": _image_id(),
-        "machine": _machine() if CTX.image else "",
-        "commit": _git("rev-parse", "HEAD"),
-        "dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
-        "exit_status": int(exitstatus),
-        "args": [str(a) for a in config.args],
-        "seed": CTX.seed.name if CTX.seed else "",
-    }
+    info = record.run_info(CTX, int(exitstatus), [str(a) for a in config.args])
     if SELECTION is not None and SELECTION.shard is not None:
         info["shard"] = SELECTION.shard
     data = record.merge(results, info)
     if SELECTION is not None:
         selection.finish(SELECTION, data, say=lambda line: print("\n" + line))
-
-
-def _image_id() -> str:
-    if not CTX.image or CTX.client is None:
-        return ""
-    try:
-        return str(CTX.engine().images.get(CTX.image).id)
-    except Exception as e:  # noqa: BLE001 - the stamps then have no image to cite; the gate refuses
-        print(f"\n[handbook] could not read the sandbox image's id: {e}")
-        return ""
-
-
-def _machine() -> str:
-    """The reader's machine the pages ran on, as the stamps name it ("" if it cannot be read)."""
-    from .images import describe_sandbox
-
-    try:
-        return describe_sandbox(CTX.engine(), CTX.image)
-    except Exception as e:  # noqa: BLE001 - the stamps then cite the image alone; say why
-        print(f"\n[handbook] could not read what the sandbox image is: {e}")
-        return ""
-
-
-def _git(*args: str) -> str:
-    try:
-        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=30).stdout.strip()
-    except (OSError, subprocess.TimeoutExpired):
-        return ""
 
 
 def pytest_unconfigure(config):

@@ -12,9 +12,11 @@ import datetime
 import json
 import os
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
+from .context import RunContext
 from .outcome import FAILED, Outcome, Reason
 from .report import render
 
@@ -75,3 +77,39 @@ def merge(results: Path, run: dict[str, Any]) -> dict[str, Any]:
     tmp.replace(results)
     shutil.rmtree(parts_dir(results), ignore_errors=True)
     return data
+
+
+def run_info(ctx: RunContext, exit_status: int, args: list[str]) -> dict[str, Any]:
+    """What the run verified with, as the stamps cite it: the sandbox image, the machine, the commit."""
+    return {"image": ctx.image, "image_id": _image_id(ctx), "machine": _machine(ctx) if ctx.image else "",
+            "commit": _git(ctx.root, "rev-parse", "HEAD"),
+            "dirty": bool(_git(ctx.root, "status", "--porcelain", "--untracked-files=no")),
+            "exit_status": exit_status, "args": args, "seed": ctx.seed.name if ctx.seed else ""}
+
+
+def _image_id(ctx: RunContext) -> str:
+    if not ctx.image or ctx.client is None:
+        return ""
+    try:
+        return str(ctx.engine().images.get(ctx.image).id)
+    except Exception as e:  # noqa: BLE001 - the stamps then have no image to cite; the gate refuses
+        print(f"\n[handbook] could not read the sandbox image's id: {e}")
+        return ""
+
+
+def _machine(ctx: RunContext) -> str:
+    """The reader's machine the pages ran on, as the stamps name it ("" if it cannot be read)."""
+    from .images import describe_sandbox
+
+    try:
+        return describe_sandbox(ctx.engine(), ctx.image)
+    except Exception as e:  # noqa: BLE001 - the stamps then cite the image alone; say why
+        print(f"\n[handbook] could not read what the sandbox image is: {e}")
+        return ""
+
+
+def _git(root: Path, *args: str) -> str:
+    try:
+        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return ""

@@ -6,6 +6,10 @@ to the run's network only for the blocks that opt in. Pages that use Docker
 get a nested engine of their own, seeded with the base images they build on,
 so `docker image ls` on a page shows only what the page made and the
 contributor's engine is never touched.
+
+A little over 250 lines: one container's life (create, its engine, files in,
+network on and off, disk, removal) holds state each step needs; its policy
+is in confinement.py, its files in transfer.py, what watches it in limits.py.
 """
 from __future__ import annotations
 
@@ -252,24 +256,6 @@ class Sandbox:
         return (f"the page wrote more than its {gib(self.disk)} disk bound ({where}); the page's sandbox "
                 f"was stopped. A page that needs more says so: <!-- test-page: disk=8g -->")
 
-    def process_count(self) -> int | None:
-        """Processes in the sandbox, read from the host's cgroup files where we can see them, else
-        from the engine."""
-        cid = self.container.id if self.container else ""
-        for path in (f"/sys/fs/cgroup/pids/docker/{cid}/pids.current",
-                     f"/sys/fs/cgroup/docker/{cid}/pids.current",
-                     f"/sys/fs/cgroup/system.slice/docker-{cid}.scope/pids.current"):
-            try:
-                return int(Path(path).read_text())
-            except (OSError, ValueError):
-                continue
-        # A remote engine's cgroups are on its own machine: ask it (slower, so only then).
-        try:
-            stats = self.client.api.stats(cid, stream=False, one_shot=True)
-            return int(stats["pids_stats"]["current"])
-        except (docker.errors.APIError, requests.exceptions.RequestException, KeyError, TypeError, ValueError):
-            return None
-
     @property
     def process_limit(self) -> int:
         return int((ENGINE_LIMITS if self.engine else LIMITS)["pids_limit"])
@@ -280,29 +266,6 @@ class Sandbox:
         if self.container is None:
             raise EngineStopped("the page's container is not there (never started, or already removed)")
         return self.container
-
-    def waiting_for_input(self) -> list[str]:
-        """Commands blocked reading the terminal: why a block hangs more often than not."""
-        script = (
-            "for p in /proc/[0-9]*; do "
-            "w=$(cat $p/wchan 2>/dev/null); t=$(readlink $p/fd/0 2>/dev/null); "
-            "case \"$w:$t\" in n_tty_read*:/dev/pts/*|wait_woken*:/dev/pts/*|do_select*:/dev/pts/*"
-            "|poll_schedule_timeout*:/dev/pts/*|core_sys_select*:/dev/pts/*|do_sys_poll*:/dev/pts/*) "
-            "tr '\\0' ' ' < $p/cmdline; echo;; esac; done"
-        )
-        try:
-            _, out = self.exec_root(["sh", "-c", script], user="reader")  # same uid: may read its /proc
-        except EngineStopped:
-            return []
-        readers = []
-        for line in out.splitlines():
-            line = line.strip()
-            if line.startswith("bash --norc --noprofile --noediting -i"):
-                line = "the page's shell itself (a `read`, or a command it is still parsing)"
-            if line and line not in readers:
-                readers.append(line)
-        return readers
-
 
 def gib(n: int) -> str:
     return f"{n / 2**30:.1f} GiB"

@@ -118,3 +118,22 @@ def finish(sel: Selection, data: dict[str, Any], say=print) -> None:
     stored = cache.remember(data, sel.facts, sel.store)
     if stored:
         say(f"[handbook] recorded {len(stored)} verified page(s) in {sel.store.folder} for the next run")
+
+
+def collects_pages(args: list[str], tests: Path) -> bool:
+    """Whether a run with these arguments may collect pages, and so needs the engine and the images.
+
+    A page, or any folder outside the harness's own tests (docs/, or a folder of pages
+    anywhere on the machine), may hold pages; the harness's unit tests need no engine.
+    """
+    for arg in args:
+        path = Path(str(arg).split("::")[0])
+        if path.suffix in PAGE_SUFFIXES:
+            return True
+        if path.is_dir() and not path.resolve().is_relative_to(tests) and _holds_pages(path):
+            return True
+    return False
+
+
+def _holds_pages(folder: Path) -> bool:
+    return any(next(folder.rglob("*" + suffix), None) for suffix in PAGE_SUFFIXES)

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import signal
 
+from ..errors import EngineStopped
 from ..fences import Block
 from ..page import Page
-from ..sandbox import DISK_CHECK_SECONDS, gib
+from ..sandbox import DISK_CHECK_SECONDS, Sandbox, gib
 from ..shell import Result
 
 DEFAULT_TIMEOUT = 60.0
@@ -32,7 +33,7 @@ def run(page: Page, command: str, seconds: float, typed: bool = False) -> Result
     box = page.box()
 
     def waiting() -> str:
-        readers = box.waiting_for_input()
+        readers = terminal_readers(box)
         return ("\n[harness] waiting for input from the terminal: " + "; ".join(readers)) if readers else ""
 
     result = page.sh().run(command, seconds, on_timeout=waiting, typed=typed, watch=box.over_disk,
@@ -83,3 +84,26 @@ def engine_answers(page: Page) -> bool:
         return bool(page.ctx.engine().ping())
     except Exception:  # noqa: BLE001 - any failure to answer means the engine is gone
         return False
+
+
+def terminal_readers(box: Sandbox) -> list[str]:
+    """Commands blocked reading the terminal: why a block hangs more often than not."""
+    script = (
+        "for p in /proc/[0-9]*; do "
+        "w=$(cat $p/wchan 2>/dev/null); t=$(readlink $p/fd/0 2>/dev/null); "
+        "case \"$w:$t\" in n_tty_read*:/dev/pts/*|wait_woken*:/dev/pts/*|do_select*:/dev/pts/*"
+        "|poll_schedule_timeout*:/dev/pts/*|core_sys_select*:/dev/pts/*|do_sys_poll*:/dev/pts/*) "
+        "tr '\\0' ' ' < $p/cmdline; echo;; esac; done"
+    )
+    try:
+        _, out = box.exec_root(["sh", "-c", script], user="reader")  # same uid: may read its /proc
+    except EngineStopped:
+        return []
+    readers = []
+    for line in out.splitlines():
+        line = line.strip()
+        if line.startswith("bash --norc --noprofile --noediting -i"):
+            line = "the page's shell itself (a `read`, or a command it is still parsing)"
+        if line and line not in readers:
+            readers.append(line)
+    return readers
