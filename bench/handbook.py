@@ -157,7 +157,9 @@ def run_handbook(bench: Bench, name: str, pages: list[str], workers: int, memory
     wall = time.monotonic() - began
     data = read_results(results)
     records = [r["timings"] for r in data.get("pages", []) if r.get("timings")]
+    notebooks = sum(float(b["seconds"]) for b in data.get("blocks", []) if b.get("kind") == "notebook")
     result: dict = {"name": name, "workers": workers, "pages": pages, "wall_s": wall, "exit_status": code,
+              "notebook_seconds": notebooks,
               "load_before": load_before, "load_after": load(), "outcome": outcome_counts(data),
               "records": records, "shares": shares(records, wall, workers),
               "command": " ".join(cmd[1:]), "log": os.path.relpath(log, ROOT), "results_file": str(results)}

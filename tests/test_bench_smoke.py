@@ -17,7 +17,8 @@ pytestmark = pytest.mark.docker
 # What each phase must produce: one figure per phase at least (see bench/__main__.py).
 PHASE_FIGURES = ["per_command_overhead_ms", "sandbox_lifecycle_s", "engine_and_seed_s", "byexample_ratio_index_wall",
                  "handbook_warm_wall_s", "workers_speedup", "memory_controller_mib", "rerun_unchanged_s",
-                 "rerun_one_edit_s", "shard_balance", "merged_shard_site_s"]
+                 "rerun_one_edit_s", "shard_balance", "merged_shard_site_s", "wall_ideal_ratio",
+                 "remote_engine_page_ratio"]
 
 
 def test_every_bench_phase_runs_and_writes_its_figures(tmp_path):
@@ -25,7 +26,7 @@ def test_every_bench_phase_runs_and_writes_its_figures(tmp_path):
            "BENCH_SUBSET": "docs/index.md", "BENCH_REPEAT": "1"}
     env.pop("HANDBOOK_SANDBOX_IMAGE", None)
     proc = subprocess.run([sys.executable, "-m", "bench"], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=900)
+                          text=True, timeout=1800)  # a fresh remote engine builds its images (item 9)
     log = proc.stdout[-4000:] + proc.stderr[-4000:]
     assert proc.returncode == 0, log
     data = json.loads((tmp_path / "bench.json").read_text())
