@@ -121,6 +121,16 @@ def _select(config, results: Path | None) -> None:
                                      say=SAID.append)
     except ValueError as e:
         raise pytest.UsageError(str(e)) from None
+    _fewer_workers(config, len(SELECTION.facts) - len(SELECTION.left_out))
+
+
+def _fewer_workers(config, pages: int) -> None:
+    """No more workers than pages left to run: a worker costs a Python start and a collection, and
+    after a one-page edit the second would only start, collect and stop."""
+    wanted = config.getoption("numprocesses", None)
+    if isinstance(wanted, int) and wanted > max(pages, 1) and getattr(config.option, "tx", None):
+        config.option.numprocesses = max(pages, 1)
+        config.option.tx = config.option.tx[:max(pages, 1)]
 
 
 SAID: list[str] = []  # what the controller decided, shown when the session starts (configure's output is captured)

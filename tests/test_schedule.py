@@ -90,3 +90,13 @@ def test_without_xdist_the_queue_is_the_sessions_order(pytestconfig: pytest.Conf
         pluginmanager=SimpleNamespace(get_plugins=lambda: [])))
     items[1].session, items[1].config = item.session, item.config
     assert queued(items[1]) == items[2:]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("pages, workers", [(0, 1), (1, 1), (2, 2), (5, 2)])
+def test_no_more_workers_than_pages_left_to_run(pages: int, workers: int) -> None:
+    from harness.pytest_plugin import _fewer_workers
+
+    option = SimpleNamespace(numprocesses=2, tx=["popen", "popen"])
+    config = SimpleNamespace(option=option, getoption=lambda name, default=None: getattr(option, name, default))
+    _fewer_workers(config, pages)
+    assert option.numprocesses == workers and len(option.tx) == workers
