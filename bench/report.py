@@ -8,6 +8,7 @@ and a page that builds images.
 """
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 from .common import Figure
@@ -91,7 +92,7 @@ def chart(records: list[dict], path: Path, title: str) -> None:
     for y, r in enumerate(records):
         ax.text(r["total"], y, f" {r['total']:.1f} s", va="center", fontsize=8)
     ax.set_xlabel("seconds (each page on one worker)")
-    ax.set_title(title, fontsize=10)
+    ax.set_title(textwrap.fill(title, 90), fontsize=10)  # a long title would run off the figure
     ax.set_xlim(0, max(r["total"] for r in records) * 1.12)
     ax.legend(loc="lower right", fontsize=8, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
