@@ -6,6 +6,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST := $(PY) -m pytest -c pytest.ini --rootdir=.
+# Page runs need neither pytest's assert rewriting nor Hypothesis's plugin: without them a run
+# starts 3 s sooner (each process would rewrite and compile its imports, PYTHONDONTWRITEBYTECODE or not).
+PAGES_PYTEST := $(PYTEST) -p no:hypothesispytest --assert=plain
 WORKERS ?= 2
 PAGE ?= docs
 K ?=
@@ -51,7 +54,7 @@ test-harness: images ## The harness's own tests (tests/)
 
 test-docs: images ## Run every page (or PAGE=...; K=expr filters), reusing unchanged pages' passes (FRESH=1: none; SHARD=K/N)
 	@mkdir -p $(dir $(DOCS_RESULTS))
-	$(PYTEST) -n $(WORKERS) --dist loadfile $(PAGE) $(KFLAG) $(ARGS) --junitxml=$(DOCS_JUNIT) \
+	$(PAGES_PYTEST) -n $(WORKERS) --dist loadfile $(PAGE) $(KFLAG) $(ARGS) --junitxml=$(DOCS_JUNIT) \
 	  --results=$(DOCS_RESULTS) $(CACHE_FLAGS)
 
 durations: venv ## Refresh test-durations.json (how shards are split) from a full run's build/results.json
@@ -59,11 +62,11 @@ durations: venv ## Refresh test-durations.json (how shards are split) from a ful
 
 test-docs-gpu: images ## Only the GPU-marked blocks
 	@mkdir -p build
-	$(PYTEST) -n $(WORKERS) --dist loadfile $(PAGE) -m gpu $(KFLAG) $(ARGS) --junitxml=build/test-docs-gpu.xml \
+	$(PAGES_PYTEST) -n $(WORKERS) --dist loadfile $(PAGE) -m gpu $(KFLAG) $(ARGS) --junitxml=build/test-docs-gpu.xml \
 	  --results=build/results-gpu.json
 
 update-docs: images ## Rewrite expected output on pages from what actually ran (PAGE=... to limit)
-	$(PYTEST) -n $(WORKERS) --dist loadfile $(PAGE) $(KFLAG) $(ARGS) --update-examples
+	$(PAGES_PYTEST) -n $(WORKERS) --dist loadfile $(PAGE) $(KFLAG) $(ARGS) --update-examples
 
 # The site: make site runs every example, then builds into a temporary folder
 # and moves it to site/ only when the gate (site_hooks/gate.py) found every

@@ -118,7 +118,7 @@ class Bench:
 def pytest_cmd(*args: str) -> list[str]:
     """The harness run as `make test-docs` starts it."""
     return [sys.executable, "-m", "pytest", "-c", "pytest.ini", "--rootdir=.", "-p", "no:cacheprovider",
-            "-q", *args]
+            "-p", "no:hypothesispytest", "--assert=plain", "-q", *args]
 
 
 def run_timed(cmd: list[str], env: dict, log: Path, timeout: float = 900) -> tuple[float, int]:

@@ -58,7 +58,9 @@ class Shell:
         setup = (
             # octal escapes, expanded only when the prompt is drawn: printing $PS1, $PS2 or `env`
             # never shows a marker itself
-            "stty -echo; set +m; "
+            # the size too: docker exec passes the terminal's size on only after the shell started,
+            # so on a busy machine the first command could see 0 0
+            "stty -echo rows 50 cols 80; set +m; "
             "__hb_prompt() { local s=$?; "
             "if [ -n \"${__hb_quiet-}\" ]; then history -d -1 2>/dev/null; unset __hb_quiet; fi; "
             f"PS1='\\036HB{self.token}:'$s'\\037'; PS2='\\036HB{self.token}:+\\037'; return $s; }}; "

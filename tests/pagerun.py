@@ -30,7 +30,8 @@ def run_pages(*pages: str | Path, tmp_path: Path, extra=(), env=None, timeout=60
     junit = tmp_path / "junit.xml"
     results = tmp_path / "results.json"
     cmd = [sys.executable, "-m", "pytest", "-c", str(ROOT / "pytest.ini"), f"--rootdir={ROOT}",
-           "-p", "no:cacheprovider", "-q", f"--junitxml={junit}", f"--results={results}", *map(str, pages), *extra]
+           "-p", "no:cacheprovider", "-p", "no:hypothesispytest", "--assert=plain", "-q", f"--junitxml={junit}",
+           f"--results={results}", *map(str, pages), *extra]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
                           env={k: v for k, v in {**os.environ, **(env or {})}.items() if k not in unset})
     return Outcome(proc.returncode, proc.stdout + proc.stderr, junit, results)
