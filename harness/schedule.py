@@ -15,19 +15,18 @@ from typing import Any
 
 from xdist.scheduler import LoadFileScheduling
 
+from .shards import durations_from
+
 SECONDS_PER_TEST = 0.5  # a page with no recorded duration: an estimate from its number of blocks
 
 
 def recorded_durations(results: Path | None) -> dict[str, float]:
-    """Page -> seconds, from a results file's page records (empty when there is none)."""
+    """Page -> seconds, from a results file (empty when there is none, or it cannot be read)."""
     if results is None or not results.is_file():
         return {}
     try:
-        data = json.loads(results.read_text(encoding="utf-8"))
-        found = {r["page"]: float(r["timings"]["total"]) for r in data.get("pages", []) if r.get("timings")}
-        found.update({b["page"]: float(b["seconds"]) for b in data.get("blocks", []) if b.get("kind") == "notebook"})
-        return found
-    except (OSError, ValueError, KeyError, TypeError):
+        return durations_from(json.loads(results.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}
 
 
