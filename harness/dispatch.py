@@ -15,7 +15,7 @@ import shlex
 import time
 from collections.abc import Iterable
 
-from . import cdi, containers, gpu, limits, updates
+from . import cdi, containers, gpu, interrupts, limits, updates
 from .errors import EngineStopped, NetworkUnavailable, SandboxFailed, ShellGone
 from .fences import Block
 from .outcome import Outcome, Problem, Reason, plain, skipped
@@ -149,6 +149,8 @@ def finish(page: Page) -> Outcome:
     """The page's end: Makefile checks left, teardown blocks, then remove everything; update mode's edits."""
     out = Outcome()
     try:
+        if interrupts.stopping():
+            return out  # Ctrl-C or SIGTERM: remove the sandbox now, run nothing more of the page
         over = page.sandbox.over_disk(force=True) if page.sandbox is not None and not page.broken else ""
         if over:
             out.add(Problem(page.plan.blocks[-1].line if page.plan.blocks else 0, over, Reason.SANDBOX, plain=True))

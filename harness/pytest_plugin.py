@@ -9,13 +9,12 @@ parts, and the controller merges them when the run ends.
 from __future__ import annotations
 
 import os
-import signal
 from pathlib import Path
 
 import pytest
 from sybil.integration.pytest import SybilFile
 
-from . import labels, record, selection
+from . import interrupts, labels, record, selection
 from .context import CONTEXT_KEY, RunContext
 from .sandbox import NO_NETWORK, run_network
 from .sybil_plugin import END, RECORDS, make_sybil
@@ -47,24 +46,14 @@ def _is_worker(config) -> bool:
     return hasattr(config, "workerinput")
 
 
-def _term_as_interrupt(signum, frame):
-    # pytest tears down fixtures and runs pytest_unconfigure on KeyboardInterrupt, not on SIGTERM
-    raise KeyboardInterrupt(f"signal {signum}")
+interrupts.install()  # when the plugin is imported, the earliest moment pytest gives us
 
 
-def _stop_on_signals() -> None:
-    """Make SIGINT and SIGTERM stop the run, whatever this process inherited.
-
-    A shell without job control starts its background commands (`make test &` in a script)
-    with SIGINT ignored, and Python then leaves it ignored: Ctrl-C or `kill -INT` did
-    nothing, the page ran to its end, and a caller waiting for the run to stop hung.
-    Installed when the plugin is imported, the earliest moment pytest gives us.
-    """
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, _term_as_interrupt)
+@pytest.hookimpl(tryfirst=True)
+def pytest_keyboard_interrupt(excinfo):
+    interrupts.taken()
 
 
-_stop_on_signals()
 def pytest_configure(config):
     CTX.root = ROOT
     config.stash[CONTEXT_KEY] = CTX
@@ -192,6 +181,7 @@ def pytest_runtest_makereport(item, call):
 
 def pytest_sessionfinish(session, exitstatus):
     """Merge the results file, with what this run verified with: the site's stamps cite it."""
+    interrupts.taken()  # the run is ending: a stop request still pending must not interrupt that
     config = session.config
     results = config.getoption("--results")
     if _is_worker(config) or results is None:

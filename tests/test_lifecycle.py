@@ -56,6 +56,18 @@ def start_run(page, tmp_path, inherit_ignored_sigint=False):
                             start_new_session=True, preexec_fn=ignore)
 
 
+def wait_stopped(proc, seconds=60):
+    """Wait for a signalled run to end; if it does not, fail with where its threads were."""
+    try:
+        proc.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGUSR1)  # the harness prints every thread's stack
+        time.sleep(2)
+        os.killpg(proc.pid, signal.SIGKILL)
+        out = proc.communicate(timeout=30)[0]
+        pytest.fail(f"the run did not stop within {seconds} s of the signal; its output, stacks last:\n{out[-8000:]}")
+
+
 @pytest.fixture
 def client():
     return docker.from_env()
@@ -84,7 +96,7 @@ def test_a_signal_removes_the_runs_containers(client, slow_page, tmp_path, sig):
     wait_for_container(client, proc, slow_page)
     time.sleep(1)  # let the shell start its command
     proc.send_signal(sig)
-    proc.wait(timeout=60)
+    wait_stopped(proc)
     assert not containers_of(client, proc.pid, all=True)
 
 
@@ -93,7 +105,7 @@ def test_a_signal_while_the_page_starts_stops_the_run(client, slow_page, tmp_pat
     proc = start_run(slow_page, tmp_path)
     wait_for_container(client, proc, slow_page)  # the sandbox is starting: its shell is not up yet
     proc.send_signal(sig)
-    proc.wait(timeout=60)
+    wait_stopped(proc)
     assert not containers_of(client, proc.pid, all=True)
 
 
@@ -103,11 +115,7 @@ def test_sigint_stops_a_run_that_inherited_it_ignored(client, slow_page, tmp_pat
     wait_for_container(client, proc, slow_page)
     time.sleep(1)
     proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        pytest.fail("SIGINT did not stop a run that inherited SIGINT ignored")
+    wait_stopped(proc)
     assert not containers_of(client, proc.pid, all=True)
 
 
