@@ -9,6 +9,7 @@ dispatcher.
 """
 from __future__ import annotations
 
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -149,7 +150,10 @@ class Page:
                                   "sandbox": start + removal, "engine": engine, "seed": seed,
                                   # the engine starts while the first blocks run: what the page waited for it
                                   "engine_wait": box.get("engine_wait", engine + seed),
-                                  "examples": self.examples_seconds, "prestarted": self.prestarted}
+                                  "examples": self.examples_seconds, "prestarted": self.prestarted,
+                                  # when, and in which process: a run's timeline shows where workers idled
+                                  "began_at": round(time.time() - (time.monotonic() - began), 3),
+                                  "ended_at": round(time.time(), 3), "pid": os.getpid()}
         record["harness"] = record["total"] - sum(record[k] for k in ("sandbox", "engine_wait", "examples"))
         return record
 

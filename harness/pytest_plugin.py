@@ -9,6 +9,7 @@ parts, and the controller merges them when the run ends.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,7 @@ def pytest_addoption(parser):
                     help="run only the K-th of N disjoint shards of the pages, split by test-durations.json")
 
 
+STARTED = time.time()  # the plugin is imported as the run starts: the run's timeline begins here
 CTX = RunContext()  # this process's run; filled in by pytest_configure
 DURATIONS = pytest.StashKey[dict]()
 SELECTION: selection.Selection | None = None  # the controller's decision of which pages run (cache, shard)
@@ -190,6 +192,7 @@ def pytest_sessionfinish(session, exitstatus):
         # every page was reused from the cache, or belongs to other shards: nothing to run is a pass
         session.exitstatus = exitstatus = pytest.ExitCode.OK
     info = record.run_info(CTX, int(exitstatus), [str(a) for a in config.args])
+    info["started_at"], info["ended_at"] = round(STARTED, 3), round(time.time(), 3)
     if SELECTION is not None and SELECTION.shard is not None:
         info["shard"] = SELECTION.shard
     data = record.merge(results, info)
