@@ -13,8 +13,6 @@ rewriting a page corrects its literal lines in place and keeps its wildcards.
 from __future__ import annotations
 
 import difflib
-import re
-from functools import lru_cache
 
 from .terminal import expand, render, show_tabs
 
@@ -54,15 +52,28 @@ def _keys(lines: list[str], loose: bool) -> tuple[list[str], list[int]]:
     return keys, where
 
 
-@lru_cache(maxsize=4096)
-def _line_regex(pattern: str) -> re.Pattern:
-    return re.compile(".*".join(re.escape(p) for p in pattern.split(ELLIPSIS)), re.S)
-
-
 def line_matches(pattern: str, line: str) -> bool:
+    """Whether `line` is `pattern`, each `...` in it standing for any text.
+
+    Each piece between two `...` is found at its leftmost place after the one
+    before, which is where any match could put it, so a line is read once. A
+    regular expression of `.*`s backtracks instead: for a pattern with a few
+    `...` against a long line that does not match, the DP below tries every
+    pair of lines, and that backtracking was most of some pages' harness time.
+    """
     if ELLIPSIS not in pattern:
         return pattern == line
-    return _line_regex(pattern).fullmatch(line) is not None
+    first, *middle, last = pattern.split(ELLIPSIS)
+    end = len(line) - len(last)
+    if end < len(first) or not line.startswith(first) or not line.endswith(last):
+        return False
+    at = len(first)
+    for piece in middle:
+        found = line.find(piece, at, end)
+        if found < 0:
+            return False
+        at = found + len(piece)
+    return True
 
 
 def is_wildcard_line(pattern: str) -> bool:

@@ -87,3 +87,24 @@ def test_normalising_is_idempotent(output):
     once = normalize(output)
     assert normalize("\n".join(once)) == once
     assert normalize_expected(once) == once
+
+
+def _as_regex(pattern: str, line: str) -> bool:
+    """The definition: each `...` is any text (what a regular expression of `.*`s says)."""
+    import re
+
+    return re.fullmatch(".*".join(re.escape(p) for p in pattern.split("...")), line, re.S) is not None
+
+
+@PROFILE
+@given(pattern=st.lists(st.sampled_from(["a", "b", ".", "..."]), max_size=6).map("".join),
+       line=st.text(st.sampled_from(list("ab.")), max_size=10))
+@example(pattern="a...a", line="a")  # the two ends must not share the one character
+@example(pattern="ab...ba", line="aba")
+@example(pattern="....", line=".")
+@example(pattern="...b...b", line="b")  # a middle piece may not use the end's characters
+@example(pattern="a...b...a", line="aba")
+def test_one_line_matches_as_its_definition_says(pattern, line):
+    from harness.matching import line_matches
+
+    assert line_matches(pattern, line) == _as_regex(pattern, line)
