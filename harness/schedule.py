@@ -1,11 +1,17 @@
-"""How pages are dealt to xdist workers: longest first, and each worker holds its next page.
+"""How pages are dealt to xdist workers: planned so that they finish together, and each
+worker holds its next page.
 
 pytest-xdist's `--dist loadfile` hands a worker its next file only when the
-current one has two tests left, and in the order of their test counts. Two
-changes make a run shorter: the longest pages (by the durations recorded in
-the last results file) go first, so that no long page starts last while the
-other worker idles; and a worker always holds the page after its current one,
-so that ahead.py can start that page's sandbox while this one runs.
+current one has two tests left, and in the order of their test counts. Here
+the whole run is planned when it starts, from the durations recorded in the
+last results file: pages longest first, each to the worker with the least
+work planned so far (LPT). A worker always holds the page after its current
+one, so that ahead.py can start that page's sandbox while this one runs;
+that page comes from its own plan, so holding it ahead costs no balance.
+Dealing "longest first to whoever asks" did: at the start each worker took
+two pages at once, and the two longest landed on the same worker. A worker
+whose plan runs out early (the durations are last run's) takes the longest
+page left from the others', once its own page is nearly done.
 """
 from __future__ import annotations
 
@@ -34,16 +40,49 @@ class PageScheduling(LoadFileScheduling):
     def __init__(self, config: Any, log: Any = None, durations: dict[str, float] | None = None):
         super().__init__(config, log)
         self.durations = durations or {}
+        self.plan: dict[Any, list[str]] | None = None  # worker -> its pages, in order; made at the first deal
 
     def _expected(self, scope: str) -> float:
         return self.durations.get(scope, SECONDS_PER_TEST * len(self.workqueue[scope]))
 
+    def _make_plan(self) -> dict[Any, list[str]]:
+        load = {node: 0.0 for node in self.nodes}
+        plan: dict[Any, list[str]] = {node: [] for node in self.nodes}
+        for scope in sorted(self.workqueue, key=lambda s: -self._expected(s)):  # ties keep collection order
+            node = min(self.nodes, key=load.__getitem__)  # ties: the first worker
+            plan[node].append(scope)
+            load[node] += self._expected(scope)
+        return plan
+
+    def _next_scope(self, node: Any) -> str | None:
+        """The worker's next page from its plan; once its page is nearly done, the longest page left.
+
+        "Nearly": two tests left, as xdist itself deals. A worker never runs the last test it
+        was sent before it gets more work or is told to stop, so waiting for "none left" would
+        wait forever."""
+        if self.plan is None:
+            self.plan = self._make_plan()
+        mine = [scope for scope in self.plan.get(node, []) if scope in self.workqueue]
+        if mine:
+            return mine[0]
+        if self._pending(node) <= 2:
+            return max(self.workqueue, key=self._expected)
+        return None
+
     def _assign_work_unit(self, node: Any) -> None:
-        scope = max(self.workqueue, key=self._expected)  # longest first; ties keep collection order
+        scope = self._next_scope(node)
+        if scope is None:
+            return
         work_unit = self.workqueue.pop(scope)
         self.assigned_work.setdefault(node, {})[scope] = work_unit
         collection = self.registered_collections[node]
         node.send_runtest_some([collection.index(nodeid) for nodeid, done in work_unit.items() if not done])
+
+    def _holding(self, node: Any) -> int:
+        return sum(1 for unit in self.assigned_work.get(node, {}).values() if not all(unit.values()))
+
+    def _pending(self, node: Any) -> int:
+        return sum(1 for unit in self.assigned_work.get(node, {}).values() for done in unit.values() if not done)
 
     def _reschedule(self, node: Any) -> None:
         if node.shutting_down:
@@ -51,6 +90,5 @@ class PageScheduling(LoadFileScheduling):
         if not self.workqueue:
             node.shutdown()
             return
-        holding = sum(1 for unit in self.assigned_work.get(node, {}).values() if not all(unit.values()))
-        if holding < 2:  # its current page and the next
+        if self._holding(node) < 2:  # its current page and the next
             self._assign_work_unit(node)

@@ -1,4 +1,4 @@
-"""Pages are dealt longest first, and each worker holds its next page (no Docker, no workers)."""
+"""Pages are planned so that workers finish together, and each worker holds its next page (no Docker, no workers)."""
 from __future__ import annotations
 
 import json
@@ -48,30 +48,61 @@ def pages_sent(node: FakeNode) -> list[str]:
     return [names[batch[0]].split("::")[0] for batch in node.sent]
 
 
-def test_the_longest_pages_go_first_and_each_worker_holds_two() -> None:
+def complete(sched: PageScheduling, node: FakeNode, page: str, leave: int = 0) -> None:
+    """The worker finishes `page`'s tests, all but `leave` of them."""
+    ids = [i for i, nodeid in enumerate(collection()) if nodeid.startswith(page + "::")]
+    for i in ids[:len(ids) - leave]:
+        sched.mark_test_complete(node, i)
+
+
+@pytest.fixture
+def long_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages of many blocks, as the handbook's are: a worker is "nearly done" only at their end."""
+    for page in PAGES:
+        monkeypatch.setitem(PAGES, page, 8)
+
+
+@pytest.mark.usefixtures("long_pages")
+def test_the_run_is_planned_so_that_the_workers_finish_together() -> None:
     sched, (gw0, gw1) = make({"docs/a.md": 50.0, "docs/b.md": 5.0, "docs/c.md": 80.0, "docs/d.md": 20.0})
-    assert pages_sent(gw0) == ["docs/c.md", "docs/d.md"] and pages_sent(gw1) == ["docs/a.md", "docs/b.md"]
-    assert not sched.workqueue and gw0.shutting_down  # all dealt: each stops after what it holds
+    # longest first, each to the least loaded: c (80) | a, d, b (75). Dealing "longest first to
+    # whoever asks" gave c and a's neighbour d to one worker at the start: 100 against 55.
+    assert sched.plan == {gw0: ["docs/c.md"], gw1: ["docs/a.md", "docs/d.md", "docs/b.md"]}
+    assert pages_sent(gw0) == ["docs/c.md"] and pages_sent(gw1) == ["docs/a.md", "docs/d.md"]
+    complete(sched, gw1, "docs/a.md")
+    assert pages_sent(gw1) == ["docs/a.md", "docs/d.md", "docs/b.md"]  # its next page from its own plan
+    assert not sched.workqueue
+    complete(sched, gw0, "docs/c.md", leave=7)
+    complete(sched, gw1, "docs/d.md", leave=7)
+    assert gw0.shutting_down and gw1.shutting_down  # at their next report: nothing is left for them
 
 
-def test_unrecorded_pages_are_ordered_by_their_number_of_tests() -> None:
-    _, (gw0, gw1) = make({})
-    assert pages_sent(gw0) + pages_sent(gw1) == ["docs/b.md", "docs/a.md", "docs/d.md", "docs/c.md"]
+@pytest.mark.usefixtures("long_pages")
+def test_a_worker_whose_plan_ran_out_takes_the_longest_page_left() -> None:
+    sched, (gw0, _) = make({"docs/a.md": 50.0, "docs/b.md": 5.0, "docs/c.md": 80.0, "docs/d.md": 20.0})
+    complete(sched, gw0, "docs/c.md", leave=3)
+    assert pages_sent(gw0) == ["docs/c.md"]  # still busy: the plan stands
+    complete(sched, gw0, "docs/c.md", leave=2)  # c went faster than last time: nearly done
+    assert pages_sent(gw0) == ["docs/c.md", "docs/b.md"] and not sched.workqueue
 
 
+def test_unrecorded_pages_are_planned_by_their_number_of_tests() -> None:
+    sched, (gw0, gw1) = make({})  # b 5 tests, d 4, a 3, c 2
+    assert sched.plan == {gw0: ["docs/b.md", "docs/c.md"], gw1: ["docs/d.md", "docs/a.md"]}
+
+
+@pytest.mark.usefixtures("long_pages")
 def test_a_worker_gets_its_next_page_when_it_finishes_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(PAGES, "docs/e.md", 1)
-    monkeypatch.setitem(PAGES, "docs/f.md", 1)
+    monkeypatch.setitem(PAGES, "docs/e.md", 8)
+    monkeypatch.setitem(PAGES, "docs/f.md", 8)
     sched, (gw0, _) = make({"docs/a.md": 6.0, "docs/b.md": 5.0, "docs/c.md": 4.0, "docs/d.md": 3.0,
                             "docs/e.md": 2.0, "docs/f.md": 1.0})
-    assert pages_sent(gw0) == ["docs/a.md", "docs/c.md"] and list(sched.workqueue) == ["docs/e.md", "docs/f.md"]
-    names = collection()
-    first = [i for i, nodeid in enumerate(names) if nodeid.startswith("docs/a.md::")]
-    for i in first[:-1]:
-        sched.mark_test_complete(gw0, i)
-    assert len(gw0.sent) == 2  # still holding a (one test left) and c
-    sched.mark_test_complete(gw0, first[-1])
-    assert pages_sent(gw0) == ["docs/a.md", "docs/c.md", "docs/e.md"]  # a done: it holds c and e
+    # a | b, c (9) | d: 9 | e: 11 | f: 10
+    assert pages_sent(gw0) == ["docs/a.md", "docs/d.md"] and list(sched.workqueue) == ["docs/e.md", "docs/f.md"]
+    complete(sched, gw0, "docs/a.md", leave=1)
+    assert len(gw0.sent) == 2  # still holding a (one test left) and d
+    complete(sched, gw0, "docs/a.md")
+    assert pages_sent(gw0) == ["docs/a.md", "docs/d.md", "docs/e.md"]  # a done: it holds d and e
 
 
 def test_durations_come_from_the_last_results_file(tmp_path: Path) -> None:
