@@ -16,6 +16,7 @@ from .page import Page
 from .sandbox import Sandbox
 
 RUNAWAY = 64  # processes a block may leave behind before it counts as a runaway
+WATCH_SECONDS, WATCH_LOOKS = 1.0, 20  # how long a growing count is watched, in how many looks
 
 
 def check(page: Page, line: int, out: Outcome, before: int | None) -> Outcome:
@@ -31,11 +32,13 @@ def check(page: Page, line: int, out: Outcome, before: int | None) -> Outcome:
     count = process_count(box)
     if count is None or before is None or count <= before:
         return out
-    # A block may leave a server or two running; a fork bomb keeps growing. Watch briefly.
-    for _ in range(5):
+    # A block may leave a server or two running; a fork bomb keeps growing. Watch for up to a
+    # second while the count grows, looking often: a block that started a server (many pages do)
+    # is let go at the first look that finds no growth, not after a fixed pause.
+    for _ in range(WATCH_LOOKS):
         if count - before > RUNAWAY or count >= box.process_limit - 16:
             break
-        time.sleep(0.2)
+        time.sleep(WATCH_SECONDS / WATCH_LOOKS)
         latest = process_count(box) or count
         if latest <= count:
             return out
