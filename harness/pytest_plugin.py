@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sybil.integration.pytest import SybilFile
 
-from . import interrupts, labels, record, selection
+from . import bashparse, interrupts, labels, record, selection
 from .context import CONTEXT_KEY, RunContext
 from .sandbox import NO_NETWORK, run_network
 from .sybil_plugin import END, RECORDS, make_sybil
@@ -57,6 +57,7 @@ def pytest_keyboard_interrupt(excinfo):
 
 
 def pytest_configure(config):
+    bashparse.remember_in(ROOT / "build" / "cache" / "bash-complete.json")
     CTX.root = ROOT
     config.stash[CONTEXT_KEY] = CTX
     CTX.update = config.getoption("--update-examples")
@@ -239,6 +240,10 @@ def pytest_collect_file(file_path, parent):
     if _SYBIL.should_parse(file_path):
         return SybilFile.from_parent(parent, path=file_path, sybils=[_SYBIL], **_outside_id(file_path, parent))
     return None
+
+
+def pytest_collection_finish(session):
+    bashparse.save()  # what collecting the pages asked bash, for the next run's workers
 
 
 def pytest_collection_modifyitems(config, items):
