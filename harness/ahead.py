@@ -43,13 +43,17 @@ def queued(item: pytest.Item) -> list[pytest.Item]:
 
 
 def start_next(item: pytest.Item) -> None:
-    """Start the sandbox of the next page queued here, once per page, as soon as one is queued."""
+    """Start the sandbox of the next page queued here, once per page, as soon as one is queued.
+
+    A notebook is one item and has no sandbox of its own here: while it runs, the page after
+    it starts too (starting twice is a no-op), or that page would start cold after it."""
     page = page_of(item)
-    if page is None or page.looked_ahead:
+    if page is not None and page.looked_ahead:
         return
     for later in queued(item):
         other = page_of(later)
         if other is not None and other is not page:
-            page.looked_ahead = True
+            if page is not None:
+                page.looked_ahead = True
             other.prestart()
             return

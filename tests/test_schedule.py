@@ -131,3 +131,27 @@ def test_no_more_workers_than_pages_left_to_run(pages: int, workers: int) -> Non
     config = SimpleNamespace(option=option, getoption=lambda name, default=None: getattr(option, name, default))
     _fewer_workers(config, pages)
     assert option.numprocesses == workers and len(option.tx) == workers
+
+
+class FakePage:
+    def __init__(self) -> None:
+        self.looked_ahead, self.prestarts = False, 0
+
+    def prestart(self) -> None:
+        self.prestarts += 1
+
+
+@pytest.mark.parametrize("first_is_a_notebook", [False, True])
+def test_the_next_page_starts_while_this_page_or_notebook_runs(monkeypatch: pytest.MonkeyPatch,
+                                                               first_is_a_notebook: bool) -> None:
+    import harness.ahead as ahead
+
+    this, nxt = FakePage(), FakePage()
+    items = [SimpleNamespace(name=n) for n in ("this-1", "this-2", "next-1")]
+    owner = {"this-1": None if first_is_a_notebook else this, "this-2": None if first_is_a_notebook else this,
+             "next-1": nxt}
+    monkeypatch.setattr(ahead, "page_of", lambda item: owner[item.name])
+    monkeypatch.setattr(ahead, "queued", lambda item: items[items.index(item) + 1:])
+    ahead.start_next(items[0])  # type: ignore[arg-type]
+    ahead.start_next(items[1])  # type: ignore[arg-type]
+    assert nxt.prestarts >= 1 and this.prestarts == 0
