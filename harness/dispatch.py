@@ -79,7 +79,7 @@ def _route(page: Page, block: Block) -> Outcome:
             return containers.in_image(page, block)
         box = page.box()
         if block.start in page.plan.engine_blocks:
-            box.wait_engine()
+            box.wait_engine(seeded=block.start not in page.plan.version_blocks)
         box.set_online(bool(opts.get("network")))
         before = limits.process_count(box)
         out = RUNNERS[kind_of(page, block)](page, block)

@@ -16,6 +16,9 @@ from .errors import PageError
 from .fences import Block
 from .pyblocks import PrintCheck, print_checks
 
+# `docker version`, `docker compose version`, `docker buildx version`, `docker --version`, with options
+# but nothing the shell would read (no `;`, `|`, `$(...)`, redirection): a Docker page's first blocks
+VERSION_ONLY = re.compile(r"docker(?: (?:buildx|compose))? version(?: [^;&|$`<>()\\\n]*)?|docker --version")
 DOCKER_WORD = re.compile(r"(?:^|[\s;&|(`$])(?:sudo\s+)?(?:docker|docker-compose)(?:\s|$)", re.M)
 BUILDS = re.compile(r"\b(?:docker\s+(?:image\s+)?build|docker\s+compose\s+(?:build|up)"
                     r"|docker-compose\s+(?:build|up))\b")
@@ -69,6 +72,8 @@ class Plan:
     prints: dict[int, tuple[dict[int, int], list[PrintCheck]]] = field(default_factory=dict)
     # starts of blocks (teardown included) that may talk to the page's engine: only these wait for it
     engine_blocks: set[int] = field(default_factory=set)
+    # of those, blocks that only ask for versions: they wait for the engine, not for its base images
+    version_blocks: set[int] = field(default_factory=set)
 
 
 def plan_page(blocks: list[Block], path: str, options: dict | None = None) -> Plan:
@@ -115,6 +120,9 @@ def plan_page(blocks: list[Block], path: str, options: dict | None = None) -> Pl
         plan.engine = True  # a data file (`files=`) that calls docker, and is run
     if plan.engine:
         plan.engine_blocks = _engine_blocks(plan, typed, files)
+        plan.version_blocks = {b.start for b in plan.blocks if b.start in plan.engine_blocks
+                               and b.start in plan.commands and plan.commands[b.start]
+                               and all(VERSION_ONLY.fullmatch(c.text) for c in plan.commands[b.start])}
     return plan
 
 

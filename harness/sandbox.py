@@ -71,6 +71,7 @@ class Sandbox:
         self._disk_verdict = ""
         self._engine_thread: threading.Thread | None = None  # the nested engine, starting
         self._engine_error: BaseException | None = None
+        self._answering = threading.Event()  # the nested engine answers (its seed may still be loading)
 
     # -- lifecycle -------------------------------------------------------------
     def start(self, engine_in_background: bool = False) -> None:
@@ -125,12 +126,19 @@ class Sandbox:
         finally:
             self.timings["engine"] = time.monotonic() - t1 - self.timings.get("seed", 0.0)
 
-    def wait_engine(self) -> None:
-        """Block until the page's engine answers; its start's failure is raised here."""
+    def wait_engine(self, seeded: bool = True) -> None:
+        """Block until the page's engine answers, and unless `seeded` is False until it holds the
+        base images too; its start's failure is raised here."""
         thread = self._engine_thread
         if thread is None:
             return
         t0 = time.monotonic()
+        if not seeded:
+            while not self._answering.wait(0.02) and thread.is_alive():
+                pass
+            if self._answering.is_set():
+                self.timings["engine_wait"] = self.timings.get("engine_wait", 0.0) + time.monotonic() - t0
+                return
         thread.join()
         self._engine_thread = None
         self.timings["engine_wait"] = self.timings.get("engine_wait", 0.0) + time.monotonic() - t0
@@ -144,6 +152,7 @@ class Sandbox:
         code, out = self.exec_root(["sh", "/opt/hb/start-engine.sh"])
         if code != 0:
             raise SandboxFailed(f"the page's Docker engine did not start:\n{out}")
+        self._answering.set()
         if self.seed:
             t0 = time.monotonic()
             code, out = self.exec_root(["docker", "load", "-q", "-i", SEED_IN_CONTAINER])

@@ -75,3 +75,69 @@ def test_data_files_count_by_their_content_and_unresolved_names_count_as_docker(
     assert lines(plan, plan.engine_blocks) == [9]  # sh run.sh; not cat notes.txt
     unresolved = plan_text(page, "p.md", [])  # the site's hooks plan pages without their folder
     assert lines(unresolved, unresolved.engine_blocks) == [4, 9]
+
+
+VERSIONS = '''# P
+
+```console
+$ docker version --format '{{.Server.Version}}'
+26.1.5
+```
+
+```console
+$ docker buildx version
+...
+$ docker compose version
+...
+```
+
+```console
+$ docker version; docker image ls
+...
+```
+
+```console
+$ docker image ls
+...
+```
+'''
+
+
+def test_blocks_that_only_ask_versions_need_the_engine_but_not_its_images() -> None:
+    plan = plan_text(VERSIONS, "p.md", [])
+    assert lines(plan, plan.engine_blocks) == [3, 8, 15, 20]
+    assert lines(plan, plan.version_blocks) == [3, 8]  # `; docker image ls` and `image ls` list the seed
+
+
+def test_a_block_asking_only_versions_waits_until_the_engine_answers_not_until_it_is_seeded() -> None:
+    import threading
+
+    import pytest
+
+    from harness.errors import SandboxFailed
+    from harness.sandbox import Sandbox
+
+    box = Sandbox.__new__(Sandbox)  # no container: only the waiting is tested
+    box.timings, box._engine_error, box._answering = {}, None, threading.Event()
+    seeded = threading.Event()
+
+    def engine() -> None:
+        box._answering.set()
+        seeded.wait(30)  # the seed is still loading
+
+    box._engine_thread = threading.Thread(target=engine, daemon=True)
+    box._engine_thread.start()
+    box.wait_engine(seeded=False)
+    assert box._engine_thread.is_alive() and not seeded.is_set()  # returned while the seed loads
+    seeded.set()
+    box.wait_engine()
+    assert box._engine_thread is None
+
+    def fails() -> None:
+        box._engine_error = SandboxFailed("the page's Docker engine did not start: no space")
+
+    box._answering = threading.Event()
+    box._engine_thread = threading.Thread(target=fails, daemon=True)
+    box._engine_thread.start()
+    with pytest.raises(SandboxFailed, match="no space"):
+        box.wait_engine(seeded=False)  # an engine that never answers fails the block, it is not waited past
