@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -22,9 +23,11 @@ import sys
 import time
 from collections import deque
 from pathlib import Path
+from typing import Any
 
 import docker
 import docker.errors
+import docker.tls
 import requests.exceptions
 
 from .errors import EngineUnavailable, StepFailed
@@ -70,15 +73,65 @@ def log_tail(path: Path, lines: int) -> str:
         return "".join(deque(f, maxlen=lines))
 
 
-def ping() -> docker.DockerClient | None:
-    """A client for the engine that DOCKER_HOST (or the default socket) names, if it answers."""
+def client_from_env(timeout: float) -> docker.DockerClient:
+    """A client for the engine the docker CLI would use: DOCKER_HOST, else the Docker context
+    (DOCKER_CONTEXT, or the CLI config's current one), else the local socket.
+
+    The SDK and the CLI must agree, since the page's shell is a `docker exec` of the CLI. So
+    the context is read here, as the CLI reads it: the SDK looks for contexts only beside a
+    config.json, and `docker --config DIR context create` makes none. An ssh:// engine is
+    reached through this machine's `ssh`, as the CLI reaches it: its keys and ~/.ssh/config
+    then serve both, and the SDK needs no paramiko."""
+    endpoint = context_endpoint()
+    if endpoint:
+        return docker.DockerClient(timeout=timeout, use_ssh_client=True, **endpoint)
+    return docker.from_env(timeout=timeout, use_ssh_client=True, use_context=False)
+
+
+def context_endpoint() -> dict[str, Any]:
+    """`base_url` (and `tls`) of the Docker context in use; {} for DOCKER_HOST or the default context."""
+    if os.environ.get("DOCKER_HOST"):
+        return {}
+    config = Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
+    name = os.environ.get("DOCKER_CONTEXT")
+    if not name:
+        try:
+            name = json.loads((config / "config.json").read_text(encoding="utf-8")).get("currentContext")
+        except (OSError, ValueError, AttributeError):
+            name = None
+    if not name or name == "default":
+        return {}
+    context_id = hashlib.sha256(name.encode()).hexdigest()  # the CLI's folder name for a context
     try:
-        client = docker.from_env(timeout=10)
+        meta = json.loads((config / "contexts" / "meta" / context_id / "meta.json").read_text(encoding="utf-8"))
+        endpoint = meta["Endpoints"]["docker"]
+        found: dict[str, Any] = {"base_url": endpoint["Host"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        raise EngineUnavailable(f"Docker context {name!r} is not in {config / 'contexts'} "
+                                "(`docker context ls` lists the contexts there)") from None
+    tls = config / "contexts" / "tls" / context_id / "docker"
+    if tls.is_dir():
+        cert = (str(tls / "cert.pem"), str(tls / "key.pem")) if (tls / "cert.pem").is_file() else None
+        ca = str(tls / "ca.pem") if (tls / "ca.pem").is_file() else None
+        found["tls"] = docker.tls.TLSConfig(client_cert=cert, ca_cert=ca,
+                                            verify=bool(ca) and not endpoint.get("SkipTLSVerify"))
+    return found
+
+
+_WHY: list[str] = []  # why the last ping found no engine, for the error that follows
+
+
+def ping() -> docker.DockerClient | None:
+    """A client for the engine that DOCKER_HOST (or a context, or the default socket) names, if it answers."""
+    _WHY.clear()
+    try:
+        client = client_from_env(10)
         client.ping()
         # answering quickly is the test; real work (removing a page's engine under load) takes longer
         client.api.timeout = 300
         return client
-    except (docker.errors.DockerException, requests.exceptions.RequestException, OSError):
+    except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as e:
+        _WHY.append(str(e).split("\n")[0][:300])
         return None
 
 
@@ -145,7 +198,10 @@ def ensure_engine(timeout: float = 60) -> docker.DockerClient:
         return client
     # A DOCKER_HOST (or context) that does not answer is someone else's engine: starting
     # a local one would not make it answer.
-    if not can_install() or os.environ.get("DOCKER_HOST") or os.environ.get("DOCKER_CONTEXT"):
+    named = os.environ.get("DOCKER_HOST") or os.environ.get("DOCKER_CONTEXT")
+    if named:
+        raise EngineUnavailable(f"The Docker engine at {named} does not answer: {' '.join(_WHY) or 'no reply'}")
+    if not can_install():
         raise EngineUnavailable(HOW_TO)
     if shutil.which("dockerd") is None:
         apt_install(APT_PACKAGES)

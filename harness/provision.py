@@ -25,7 +25,7 @@ from docker.models.images import Image
 
 from . import labels
 from .cabundle import CA_IN_IMAGE, ca_bundle, ca_env_lines
-from .engine import ROOT, docker_cli, ensure_engine, run_logged
+from .engine import ROOT, client_from_env, docker_cli, ensure_engine, run_logged
 from .errors import ProvisionError
 from .imagecache import (
     CACHE_DIR,
@@ -55,7 +55,7 @@ def registry_has(name: str) -> bool:
     """Whether a registry answers for `name`, asked through the engine (which
     knows its proxies) with a short timeout."""
     try:
-        docker.from_env(timeout=PULL_PROBE_TIMEOUT).api.inspect_distribution(name)
+        client_from_env(PULL_PROBE_TIMEOUT).api.inspect_distribution(name)
         return True
     except (docker.errors.DockerException, requests.exceptions.RequestException, OSError):
         return False
