@@ -75,8 +75,12 @@ def pytest_configure(config):
     if not selection.collects_pages(config.args, ROOT / "tests") and not os.environ.get("HANDBOOK_SANDBOX_IMAGE"):
         return  # unit tests of the harness need no engine
     from .engine import ensure_engine
+    from .errors import EngineUnavailable
 
-    client = CTX.client = ensure_engine()
+    try:
+        client = CTX.client = ensure_engine()
+    except EngineUnavailable as e:
+        raise pytest.UsageError(str(e)) from None  # one clear line, not a traceback
     if not _is_worker(config):
         labels.current_run()
         swept = labels.remove_stale(client)
