@@ -16,6 +16,11 @@ again every few seconds until pytest has taken it (its keyboard-interrupt
 hook). From then on the run is stopping: a page's end removes its sandbox and
 runs nothing more of the page.
 
+The harness's own threads (sandboxes starting ahead, engines starting,
+removals) are started with both signals blocked (`background`), so the
+kernel hands them to the main thread, where a blocking call (a join, a read
+from the engine) is interrupted at once rather than when it returns.
+
 And `kill -USR1 <pid>` makes a run print every thread's stack: how to see
 where a run that seems stuck is.
 """
@@ -25,9 +30,11 @@ import _thread
 import faulthandler
 import signal
 import threading
+from collections.abc import Callable
 from types import FrameType
 
 REPEAT_SECONDS = 3.0  # a swallowed request is raised again this soon
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 _requested: int | None = None  # the first signal that asked the run to stop
 _taken = threading.Event()  # pytest caught a KeyboardInterrupt: it is winding the run down
@@ -38,6 +45,18 @@ def install() -> None:
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
     faulthandler.register(signal.SIGUSR1, all_threads=True)
+
+
+def background(target: Callable[[], object], name: str) -> threading.Thread:
+    """Start a daemon thread that never takes SIGINT or SIGTERM (a new thread inherits the
+    signal mask of the thread that starts it)."""
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        thread = threading.Thread(target=target, daemon=True, name=name)
+        thread.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+    return thread
 
 
 def stopping() -> bool:
@@ -55,7 +74,7 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
     global _requested
     if _requested is None:
         _requested = signum
-        threading.Thread(target=_repeat, daemon=True, name="stop-request").start()
+        background(_repeat, "stop-request")
     # pytest tears down fixtures and runs pytest_unconfigure on KeyboardInterrupt, not on SIGTERM
     raise KeyboardInterrupt(f"signal {signum}")
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import interrupts
 from .context import RunContext
 from .errors import SandboxFailed
 from .fences import Block
@@ -88,8 +89,7 @@ class Page:
         if self.sandbox is not None or self._starting is not None or self.broken or self.plan.gpu_engine:
             return
         self.prestarted = True
-        self._starting = threading.Thread(target=self._start_box, daemon=True, name=f"prestart:{self.name[-40:]}")
-        self._starting.start()
+        self._starting = interrupts.background(self._start_box, f"prestart:{self.name[-40:]}")
 
     def _start_box(self) -> None:
         box = Sandbox(self.ctx.engine(), self.ctx.image, self.name, engine=self.plan.engine,
@@ -182,9 +182,7 @@ def remove_later(box: Sandbox) -> None:
             box.remove()
         except Exception as e:  # noqa: BLE001 - the run's labelled sweep removes what is left
             print(f"\n[handbook] could not remove the sandbox of {box.page}: {e}")
-    thread = threading.Thread(target=remove, daemon=True, name=f"remove:{box.page[-40:]}")
-    thread.start()
-    _REMOVING.append(thread)
+    _REMOVING.append(interrupts.background(remove, f"remove:{box.page[-40:]}"))
 
 
 def removals_done(timeout: float = 120) -> None:

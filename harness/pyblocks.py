@@ -11,9 +11,9 @@ import ast
 import json
 import struct
 import subprocess
-import threading
 from dataclasses import dataclass
 
+from . import interrupts
 from .engine import docker_cli
 from .errors import PythonGone
 
@@ -45,8 +45,7 @@ class PyRunner:
             except (BrokenPipeError, OSError, ValueError):
                 pass
 
-        t = threading.Thread(target=talk, daemon=True)
-        t.start()
+        t = interrupts.background(talk, "python-block")
         t.join(timeout)
         if t.is_alive():
             self.close()

@@ -26,7 +26,7 @@ import requests.exceptions
 from docker.models.containers import Container
 from docker.models.volumes import Volume
 
-from . import labels, transfer
+from . import interrupts, labels, transfer
 from .confinement import (
     DEFAULT_DISK,
     DISK_CHECK_SECONDS,
@@ -109,9 +109,7 @@ class Sandbox:
         if self.engine:
             # The engine starts while the page's first blocks run; a block that may use it waits
             # (wait_engine). Starting and seeding it is most of a Docker page's own overhead.
-            self._engine_thread = threading.Thread(target=self._engine_in_background, daemon=True,
-                                                   name=f"engine:{self.page[-40:]}")
-            self._engine_thread.start()
+            self._engine_thread = interrupts.background(self._engine_in_background, f"engine:{self.page[-40:]}")
             if not engine_in_background:
                 self.wait_engine()
 

@@ -49,3 +49,18 @@ def test_sigint_too():
     code, out = run_and_signal(signal.SIGINT)
     assert "ran to the end" not in out, out
     assert code != 0
+
+
+def test_the_harness_threads_leave_stop_signals_to_the_main_thread():
+    import threading
+
+    from harness.interrupts import STOP_SIGNALS, background
+
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, set())
+    seen: list[set] = []
+    done = threading.Event()
+    thread = background(lambda: (seen.append(signal.pthread_sigmask(signal.SIG_BLOCK, set())), done.set()), "t")
+    done.wait(10)
+    thread.join(10)
+    assert seen[0] >= STOP_SIGNALS  # the thread never takes them
+    assert signal.pthread_sigmask(signal.SIG_BLOCK, set()) == before  # the starting thread's mask is as it was
