@@ -97,7 +97,7 @@ test-site: site chromium ## Drive the built site in headless Chromium; screensho
 chromium: ## Install Debian's chromium and chromium-driver when missing (as root on Debian)
 	@$(PYTHON) tests/sitebrowser.py
 
-bench: images ## Time the harness against its targets (about 13-15 min): build/bench.json, a table, build/bench.png
+bench: images ## Time the harness against its targets (about 10 min): build/bench.json, a table, build/bench.png
 	$(PY) -m bench
 
 doctor: ## Check this machine against the onboarding checklist
