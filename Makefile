@@ -106,9 +106,10 @@ doctor: ## Check this machine against the onboarding checklist
 hooks: venv ## Install the pre-commit hooks (strip notebook outputs, pages parse, no secrets)
 	$(VENV)/bin/pre-commit install
 
-check: venv ## Lint (ruff) and type-check (mypy) the harness, site hooks, bench, tools and tests; lint the pages' Python
+check: venv ## Lint (ruff) and type-check (mypy) the harness, site hooks, bench, tools and tests; lint the pages' Python; the workflow
 	$(VENV)/bin/ruff check harness site_hooks bench tools tests
 	$(VENV)/bin/mypy
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(PYTEST) -q -p no:cacheprovider tests/test_examples_lint.py
 
 lint: venv ## Run the pre-commit hooks on every file
