@@ -43,10 +43,14 @@ from .confinement import (
     run_network,
 )
 from .engine import docker_cli
-from .errors import EngineStopped, NetworkUnavailable, SandboxFailed
+from .errors import EngineStopped, NetworkUnavailable, SandboxFailed, ShellGone
 from .shell import Shell
 
 __all__ = ["DEFAULT_DISK", "DISK_CHECK_SECONDS", "HOME", "NO_NETWORK", "Sandbox", "gib", "run_network"]
+
+
+EXEC_ATTEMPTS = 3  # for a helper's exec whose process the runtime could not start
+RUNTIME_FAILED = "OCI runtime exec failed"
 
 
 class Sandbox:
@@ -187,18 +191,36 @@ class Sandbox:
             env = {k: v for k, v in SHELL_ENV.items() if self.reader or k not in ("HOME", "USER")}
             who = ["-u", "reader", "-w", HOME] if self.reader else []
             env_args = [x for k, v in env.items() for x in ("-e", f"{k}={v}")]
-            self._shell = Shell([docker_cli(), "exec", "-it", *who, *env_args,
-                                 self.live.id, "bash", "--norc", "--noprofile", "--noediting", "-i"])
+            argv = [docker_cli(), "exec", "-it", *who, *env_args,
+                    self.live.id, "bash", "--norc", "--noprofile", "--noediting", "-i"]
+            for attempt in range(1, EXEC_ATTEMPTS + 1):
+                try:
+                    self._shell = Shell(argv)
+                    break
+                except ShellGone as e:
+                    if RUNTIME_FAILED not in str(e) or attempt == EXEC_ATTEMPTS:
+                        raise  # bash itself did not start: the page's error, not the runtime's
+                    time.sleep(0.5 * attempt)  # the runtime could not start bash: see exec_root
+        assert self._shell is not None
         return self._shell
 
     def exec_root(self, argv: list[str], detach: bool = False, user: str = "root") -> tuple[int, str]:
-        try:
-            r = self.live.exec_run(argv, user=user, detach=detach)
-        except (docker.errors.APIError, OSError) as e:
-            raise EngineStopped(f"the Docker engine stopped answering: {e}") from e
-        if detach:
-            return 0, ""
-        return r.exit_code, r.output.decode("utf-8", "replace")
+        attempt = 0
+        while True:
+            try:
+                r = self.live.exec_run(argv, user=user, detach=detach)
+            except (docker.errors.APIError, OSError) as e:
+                raise EngineStopped(f"the Docker engine stopped answering: {e}") from e
+            if detach:
+                return 0, ""
+            out = r.output.decode("utf-8", "replace")
+            attempt += 1
+            # The runtime could not start the process at all ("read init-p: connection reset by
+            # peer", seen on a loaded engine in Docker-in-Docker): the command never ran, so it
+            # is safe to ask again. The engine reports this only as the exec's output.
+            if r.exit_code == 0 or not out.startswith(RUNTIME_FAILED) or attempt >= EXEC_ATTEMPTS:
+                return r.exit_code, out
+            time.sleep(0.5 * attempt)
 
     def write_file(self, path: str, content: bytes, mode: int = 0o644) -> None:
         """Put a file into the container as the reader would have saved it."""
