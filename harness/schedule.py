@@ -21,7 +21,7 @@ from typing import Any
 
 from xdist.scheduler import LoadFileScheduling
 
-from .shards import durations_from
+from .shards import deal, durations_from
 
 SECONDS_PER_TEST = 0.5  # a page with no recorded duration: an estimate from its number of blocks
 
@@ -46,13 +46,8 @@ class PageScheduling(LoadFileScheduling):
         return self.durations.get(scope, SECONDS_PER_TEST * len(self.workqueue[scope]))
 
     def _make_plan(self) -> dict[Any, list[str]]:
-        load = {node: 0.0 for node in self.nodes}
-        plan: dict[Any, list[str]] = {node: [] for node in self.nodes}
-        for scope in sorted(self.workqueue, key=lambda s: -self._expected(s)):  # ties keep collection order
-            node = min(self.nodes, key=load.__getitem__)  # ties: the first worker
-            plan[node].append(scope)
-            load[node] += self._expected(scope)
-        return plan
+        expected = {scope: self._expected(scope) for scope in self.workqueue}
+        return dict(zip(self.nodes, deal(list(self.workqueue), expected, len(self.nodes)), strict=True))
 
     def _next_scope(self, node: Any) -> str | None:
         """The worker's next page from its plan; once its page is nearly done, the longest page left.

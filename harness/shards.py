@@ -50,15 +50,22 @@ def estimate(examples: int) -> float:
     return ESTIMATE_BASE_S + ESTIMATE_PER_EXAMPLE_S * examples
 
 
+def deal(pages: list[str], seconds: dict[str, float], count: int) -> list[list[str]]:
+    """Longest first (ties in the order given), each page to the bin with the least time so far
+    (ties: the first bin); each bin in the order its pages were dealt. Shards are split so, and
+    a run's xdist workers are planned so (schedule.py)."""
+    bins: list[list[str]] = [[] for _ in range(count)]
+    load = [0.0] * count
+    for page in sorted(pages, key=lambda p: -seconds[p]):
+        lightest = min(range(count), key=load.__getitem__)
+        bins[lightest].append(page)
+        load[lightest] += seconds[page]
+    return bins
+
+
 def split(seconds: dict[str, float], count: int) -> list[list[str]]:
     """Greedy longest-first into the lightest shard; every page in exactly one shard."""
-    shards: list[list[str]] = [[] for _ in range(count)]
-    load = [0.0] * count
-    for page in sorted(seconds, key=lambda p: (-seconds[p], p)):
-        lightest = min(range(count), key=lambda i: (load[i], i))
-        shards[lightest].append(page)
-        load[lightest] += seconds[page]
-    return [sorted(s) for s in shards]
+    return [sorted(s) for s in deal(sorted(seconds), seconds, count)]
 
 
 def balance(shards: list[list[str]], seconds: dict[str, float]) -> float:
