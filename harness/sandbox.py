@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import docker
@@ -53,6 +53,18 @@ EXEC_ATTEMPTS = 3  # for a helper's exec whose process the runtime could not sta
 RUNTIME_FAILED = "OCI runtime exec failed"
 
 
+def _runtime_attempts() -> Iterator[int]:
+    """Attempts 1 to EXEC_ATTEMPTS at an exec, a pause before each one after the first.
+
+    Only for an exec the runtime could not start at all ("OCI runtime exec failed ... read
+    init-p: connection reset by peer", seen on a loaded engine in Docker-in-Docker): its
+    command never ran, so asking again is safe. The engine says so only in the exec's output."""
+    for attempt in range(1, EXEC_ATTEMPTS + 1):
+        if attempt > 1:
+            time.sleep(0.5 * (attempt - 1))
+        yield attempt
+
+
 class Sandbox:
     def __init__(self, client: docker.DockerClient, image: str, page: str, *, engine: bool = False,
                  seed: Path | None = None, create: dict | None = None, reader: bool = True,
@@ -75,7 +87,8 @@ class Sandbox:
         self._disk_verdict = ""
         self._engine_thread: threading.Thread | None = None  # the nested engine, starting
         self._engine_error: BaseException | None = None
-        self._answering = threading.Event()  # the nested engine answers (its seed may still be loading)
+        self._answered = False  # the nested engine answers (its seed may still be loading)
+        self._settled = threading.Event()  # it answers, or its start failed: what a version-only block waits for
 
     # -- lifecycle -------------------------------------------------------------
     def start(self, engine_in_background: bool = False) -> None:
@@ -127,6 +140,7 @@ class Sandbox:
             self._engine_error = e
         finally:
             self.timings["engine"] = time.monotonic() - t1 - self.timings.get("seed", 0.0)
+            self._settled.set()
 
     def wait_engine(self, seeded: bool = True) -> None:
         """Block until the page's engine answers, and unless `seeded` is False until it holds the
@@ -136,9 +150,8 @@ class Sandbox:
             return
         t0 = time.monotonic()
         if not seeded:
-            while not self._answering.wait(0.02) and thread.is_alive():
-                pass
-            if self._answering.is_set():
+            self._settled.wait()
+            if self._answered:
                 self.timings["engine_wait"] = self.timings.get("engine_wait", 0.0) + time.monotonic() - t0
                 return
         thread.join()
@@ -154,7 +167,8 @@ class Sandbox:
         code, out = self.exec_root(["sh", "/opt/hb/start-engine.sh"])
         if code != 0:
             raise SandboxFailed(f"the page's Docker engine did not start:\n{out}")
-        self._answering.set()
+        self._answered = True
+        self._settled.set()
         if self.seed:
             t0 = time.monotonic()
             code, out = self.exec_root(["docker", "load", "-q", "-i", SEED_IN_CONTAINER])
@@ -193,20 +207,18 @@ class Sandbox:
             env_args = [x for k, v in env.items() for x in ("-e", f"{k}={v}")]
             argv = [docker_cli(), "exec", "-it", *who, *env_args,
                     self.live.id, "bash", "--norc", "--noprofile", "--noediting", "-i"]
-            for attempt in range(1, EXEC_ATTEMPTS + 1):
+            for attempt in _runtime_attempts():
                 try:
                     self._shell = Shell(argv)
                     break
                 except ShellGone as e:
                     if RUNTIME_FAILED not in str(e) or attempt == EXEC_ATTEMPTS:
                         raise  # bash itself did not start: the page's error, not the runtime's
-                    time.sleep(0.5 * attempt)  # the runtime could not start bash: see exec_root
         assert self._shell is not None
         return self._shell
 
     def exec_root(self, argv: list[str], detach: bool = False, user: str = "root") -> tuple[int, str]:
-        attempt = 0
-        while True:
+        for attempt in _runtime_attempts():
             try:
                 r = self.live.exec_run(argv, user=user, detach=detach)
             except (docker.errors.APIError, OSError) as e:
@@ -214,13 +226,9 @@ class Sandbox:
             if detach:
                 return 0, ""
             out = r.output.decode("utf-8", "replace")
-            attempt += 1
-            # The runtime could not start the process at all ("read init-p: connection reset by
-            # peer", seen on a loaded engine in Docker-in-Docker): the command never ran, so it
-            # is safe to ask again. The engine reports this only as the exec's output.
-            if r.exit_code == 0 or not out.startswith(RUNTIME_FAILED) or attempt >= EXEC_ATTEMPTS:
+            if r.exit_code == 0 or not out.startswith(RUNTIME_FAILED) or attempt == EXEC_ATTEMPTS:
                 return r.exit_code, out
-            time.sleep(0.5 * attempt)
+        raise AssertionError("_runtime_attempts ends with attempt EXEC_ATTEMPTS, which returns")
 
     def write_file(self, path: str, content: bytes, mode: int = 0o644) -> None:
         """Put a file into the container as the reader would have saved it."""

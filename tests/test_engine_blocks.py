@@ -111,33 +111,40 @@ def test_blocks_that_only_ask_versions_need_the_engine_but_not_its_images() -> N
 
 def test_a_block_asking_only_versions_waits_until_the_engine_answers_not_until_it_is_seeded() -> None:
     import threading
+    from pathlib import Path
 
     import pytest
 
+    from harness import interrupts
     from harness.errors import SandboxFailed
     from harness.sandbox import Sandbox
 
-    box = Sandbox.__new__(Sandbox)  # no container: only the waiting is tested
-    box.timings, box._engine_error, box._answering = {}, None, threading.Event()
     seeded = threading.Event()
 
-    def engine() -> None:
-        box._answering.set()
-        seeded.wait(30)  # the seed is still loading
+    def box_whose_engine(start_status: int) -> Sandbox:
+        """A sandbox whose engine starts (or fails to) through its real background thread; only
+        its execs are stand-ins: start-engine.sh answers at once, `docker load` waits for `seeded`."""
+        box = Sandbox.__new__(Sandbox)  # no container: only the waiting is tested
+        box.timings, box._engine_error, box.before_engine = {}, None, None
+        box._answered, box._settled, box.seed = False, threading.Event(), Path("seed.tar")
 
-    box._engine_thread = threading.Thread(target=engine, daemon=True)
-    box._engine_thread.start()
+        def exec_root(argv: list[str], detach: bool = False, user: str = "root") -> tuple[int, str]:
+            if argv[0] == "docker":
+                seeded.wait(30)  # the seed is still loading
+                return 0, ""
+            return start_status, "" if start_status == 0 else "no space left on device"
+
+        box.exec_root = exec_root  # type: ignore[method-assign]
+        box._engine_thread = interrupts.background(box._engine_in_background, "engine")
+        return box
+
+    box = box_whose_engine(0)
     box.wait_engine(seeded=False)
-    assert box._engine_thread.is_alive() and not seeded.is_set()  # returned while the seed loads
+    assert box._engine_thread is not None and box._engine_thread.is_alive() and not seeded.is_set()  # seed loading
     seeded.set()
     box.wait_engine()
     assert box._engine_thread is None
 
-    def fails() -> None:
-        box._engine_error = SandboxFailed("the page's Docker engine did not start: no space")
-
-    box._answering = threading.Event()
-    box._engine_thread = threading.Thread(target=fails, daemon=True)
-    box._engine_thread.start()
+    failed = box_whose_engine(1)
     with pytest.raises(SandboxFailed, match="no space"):
-        box.wait_engine(seeded=False)  # an engine that never answers fails the block, it is not waited past
+        failed.wait_engine(seeded=False)  # an engine that never answers fails the block, it is not waited past
