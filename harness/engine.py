@@ -81,7 +81,7 @@ def client_from_env(timeout: float) -> docker.DockerClient:
     the context is read here, as the CLI reads it: the SDK looks for contexts only beside a
     config.json, and `docker --config DIR context create` makes none. An ssh:// engine is
     reached through this machine's `ssh`, as the CLI reaches it: its keys and ~/.ssh/config
-    then serve both, and the SDK needs no paramiko."""
+    then serve both (the SDK still imports paramiko for it: `docker[ssh]`)."""
     endpoint = context_endpoint()
     if endpoint:
         return docker.DockerClient(timeout=timeout, use_ssh_client=True, **endpoint)
@@ -118,21 +118,21 @@ def context_endpoint() -> dict[str, Any]:
     return found
 
 
-_WHY: list[str] = []  # why the last ping found no engine, for the error that follows
-
-
 def ping() -> docker.DockerClient | None:
     """A client for the engine that DOCKER_HOST (or a context, or the default socket) names, if it answers."""
-    _WHY.clear()
+    return _reach()[0]
+
+
+def _reach() -> tuple[docker.DockerClient | None, str]:
+    """A client for the engine if it answers, else None and why not."""
     try:
         client = client_from_env(10)
         client.ping()
         # answering quickly is the test; real work (removing a page's engine under load) takes longer
         client.api.timeout = 300
-        return client
+        return client, ""
     except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as e:
-        _WHY.append(str(e).split("\n")[0][:300])
-        return None
+        return None, str(e).split("\n")[0][:300]
 
 
 def is_remote(client: docker.DockerClient) -> bool:
@@ -193,14 +193,14 @@ def wait_for_engine(timeout: float) -> docker.DockerClient:
 
 def ensure_engine(timeout: float = 60) -> docker.DockerClient:
     """Return a client for a working engine, installing and starting one if we may."""
-    client = ping()
+    client, why = _reach()
     if client is not None:
         return client
     # A DOCKER_HOST (or context) that does not answer is someone else's engine: starting
     # a local one would not make it answer.
     named = os.environ.get("DOCKER_HOST") or os.environ.get("DOCKER_CONTEXT")
     if named:
-        raise EngineUnavailable(f"The Docker engine at {named} does not answer: {' '.join(_WHY) or 'no reply'}")
+        raise EngineUnavailable(f"The Docker engine at {named} does not answer: {why or 'no reply'}")
     if not can_install():
         raise EngineUnavailable(HOW_TO)
     if shutil.which("dockerd") is None:
