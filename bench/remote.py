@@ -12,12 +12,11 @@ import socket
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import docker
 import docker.errors
-from docker.models.containers import Container
 
 from .common import ROOT, WORK, Bench, Figure, pytest_cmd, run_timed
 
@@ -34,14 +33,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def dind_engine(host: docker.DockerClient, image: str, marks: dict[str, str],
-                publish: dict[int, int] | None = None,
-                setup: Callable[[Container], None] | None = None) -> Iterator[str]:
+def dind_engine(host: docker.DockerClient, image: str, marks: dict[str, str]) -> Iterator[str]:
     """DOCKER_HOST of a fresh engine in a container of `host`, published on 127.0.0.1 only; removed after.
 
-    `marks` are the labels of what it creates, so that a sweep finds them if this process dies.
-    `publish` maps more of its ports to ports on 127.0.0.1, and `setup` runs once it started
-    (tests start an sshd there, to reach the engine over ssh://)."""
+    `marks` are the labels of what it creates, so that a sweep finds them if this process dies."""
     from harness import transfer
     from harness.confinement import ENGINE_SECURITY
 
@@ -52,13 +47,9 @@ def dind_engine(host: docker.DockerClient, image: str, marks: dict[str, str],
         box = host.containers.create(
             image, ["sleep", "infinity"], user="root", labels=marks, detach=True,
             volumes={volume.name: {"bind": "/var/lib/docker", "mode": "rw"}},
-            ports={f"{ENGINE_PORT}/tcp": ("127.0.0.1", port),
-                   **{f"{inside}/tcp": ("127.0.0.1", outside) for inside, outside in (publish or {}).items()}},
-            **ENGINE_SECURITY)
+            ports={f"{ENGINE_PORT}/tcp": ("127.0.0.1", port)}, **ENGINE_SECURITY)
         transfer.put_helpers(box)  # start-engine.sh: the cgroup remount a nested engine needs
         box.start()
-        if setup is not None:
-            setup(box)
         # --tls=false says the plain TCP is meant: it is published on loopback only
         code, out = box.exec_run(["sh", f"{transfer.HELPERS_IN_CONTAINER}/start-engine.sh", "--tls=false",
                                   "-H", "unix:///var/run/docker.sock", "-H", f"tcp://0.0.0.0:{ENGINE_PORT}"])

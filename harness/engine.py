@@ -79,9 +79,9 @@ def client_from_env(timeout: float) -> docker.DockerClient:
 
     The SDK and the CLI must agree, since the page's shell is a `docker exec` of the CLI. So
     the context is read here, as the CLI reads it: the SDK looks for contexts only beside a
-    config.json, and `docker --config DIR context create` makes none. An ssh:// engine is
-    reached through this machine's `ssh`, as the CLI reaches it: its keys and ~/.ssh/config
-    then serve both (the SDK still imports paramiko for it: `docker[ssh]`)."""
+    config.json, and `docker --config DIR context create` makes none. For an ssh:// engine
+    the SDK would go through this machine's `ssh`, as the CLI does, but it needs paramiko,
+    which .venv leaves out: contributing.md says to forward the engine's socket instead."""
     endpoint = context_endpoint()
     if endpoint:
         return docker.DockerClient(timeout=timeout, use_ssh_client=True, **endpoint)
