@@ -12,11 +12,14 @@ import socket
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import docker
 import docker.errors
+from docker.models.containers import Container
+
+from harness.errors import BenchFailed
 
 from .common import ROOT, WORK, Bench, Figure, pytest_cmd, run_timed
 
@@ -33,10 +36,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def dind_engine(host: docker.DockerClient, image: str, marks: dict[str, str]) -> Iterator[str]:
+def dind_engine(host: docker.DockerClient, image: str, marks: dict[str, str],
+                publish: dict[int, int] | None = None,
+                setup: Callable[[Container], None] | None = None) -> Iterator[str]:
     """DOCKER_HOST of a fresh engine in a container of `host`, published on 127.0.0.1 only; removed after.
 
-    `marks` are the labels of what it creates, so that a sweep finds them if this process dies."""
+    `marks` are the labels of what it creates, so that a sweep finds them if this process dies.
+    `publish` maps more of its ports to ports on 127.0.0.1, and `setup` runs once it started
+    (tests start an sshd there, to reach the engine over ssh://)."""
     from harness import transfer
     from harness.confinement import ENGINE_SECURITY
 
@@ -47,14 +54,18 @@ def dind_engine(host: docker.DockerClient, image: str, marks: dict[str, str]) ->
         box = host.containers.create(
             image, ["sleep", "infinity"], user="root", labels=marks, detach=True,
             volumes={volume.name: {"bind": "/var/lib/docker", "mode": "rw"}},
-            ports={f"{ENGINE_PORT}/tcp": ("127.0.0.1", port)}, **ENGINE_SECURITY)
+            ports={f"{ENGINE_PORT}/tcp": ("127.0.0.1", port),
+                   **{f"{inside}/tcp": ("127.0.0.1", outside) for inside, outside in (publish or {}).items()}},
+            **ENGINE_SECURITY)
         transfer.put_helpers(box)  # start-engine.sh: the cgroup remount a nested engine needs
         box.start()
+        if setup is not None:
+            setup(box)
         # --tls=false says the plain TCP is meant: it is published on loopback only
         code, out = box.exec_run(["sh", f"{transfer.HELPERS_IN_CONTAINER}/start-engine.sh", "--tls=false",
                                   "-H", "unix:///var/run/docker.sock", "-H", f"tcp://0.0.0.0:{ENGINE_PORT}"])
         if code != 0:
-            raise RuntimeError(f"the remote engine did not start:\n{out.decode(errors='replace')}")
+            raise BenchFailed(f"the remote engine did not start:\n{out.decode(errors='replace')}")
         url = f"tcp://127.0.0.1:{port}"
         deadline = time.monotonic() + ENGINE_START_SECONDS
         while True:
@@ -86,16 +97,16 @@ def measure_remote(bench: Bench) -> None:
         cold, code = run_timed([sys.executable, "-m", "harness.images"], remote_env, work / "provision.log",
                                timeout=1800)
         if code != 0:
-            raise RuntimeError(f"provisioning on the remote engine failed: see {work / 'provision.log'}")
+            raise BenchFailed(f"provisioning on the remote engine failed: see {work / 'provision.log'}")
         remote, local = [], []
         for i in range(2):
             wall, code = run_timed(pytest_cmd(str(PAGE)), remote_env, work / f"remote-{i}.log")
             if code != 0:
-                raise RuntimeError(f"the page failed on the remote engine: see {work / f'remote-{i}.log'}")
+                raise BenchFailed(f"the page failed on the remote engine: see {work / f'remote-{i}.log'}")
             remote.append(wall)
             wall, code = run_timed(pytest_cmd(str(PAGE)), local_env, work / f"local-{i}.log")
             if code != 0:
-                raise RuntimeError(f"the page failed on the local engine: see {work / f'local-{i}.log'}")
+                raise BenchFailed(f"the page failed on the local engine: see {work / f'local-{i}.log'}")
             local.append(wall)
     ratio = min(remote) / min(local)
     bench.add(Figure(

@@ -14,8 +14,6 @@ Run `python -m harness.engine` to ensure the engine and print one line.
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 import os
 import shutil
 import subprocess
@@ -23,13 +21,13 @@ import sys
 import time
 from collections import deque
 from pathlib import Path
-from typing import Any
 
 import docker
 import docker.errors
-import docker.tls
 import requests.exceptions
 
+from . import endpoint
+from .endpoint import client_from_env
 from .errors import EngineUnavailable, StepFailed
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,51 +71,6 @@ def log_tail(path: Path, lines: int) -> str:
         return "".join(deque(f, maxlen=lines))
 
 
-def client_from_env(timeout: float) -> docker.DockerClient:
-    """A client for the engine the docker CLI would use: DOCKER_HOST, else the Docker context
-    (DOCKER_CONTEXT, or the CLI config's current one), else the local socket.
-
-    The SDK and the CLI must agree, since the page's shell is a `docker exec` of the CLI. So
-    the context is read here, as the CLI reads it: the SDK looks for contexts only beside a
-    config.json, and `docker --config DIR context create` makes none. For an ssh:// engine
-    the SDK would go through this machine's `ssh`, as the CLI does, but it needs paramiko,
-    which .venv leaves out: contributing.md says to forward the engine's socket instead."""
-    endpoint = context_endpoint()
-    if endpoint:
-        return docker.DockerClient(timeout=timeout, use_ssh_client=True, **endpoint)
-    return docker.from_env(timeout=timeout, use_ssh_client=True, use_context=False)
-
-
-def context_endpoint() -> dict[str, Any]:
-    """`base_url` (and `tls`) of the Docker context in use; {} for DOCKER_HOST or the default context."""
-    if os.environ.get("DOCKER_HOST"):
-        return {}
-    config = Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
-    name = os.environ.get("DOCKER_CONTEXT")
-    if not name:
-        try:
-            name = json.loads((config / "config.json").read_text(encoding="utf-8")).get("currentContext")
-        except (OSError, ValueError, AttributeError):
-            name = None
-    if not name or name == "default":
-        return {}
-    context_id = hashlib.sha256(name.encode()).hexdigest()  # the CLI's folder name for a context
-    try:
-        meta = json.loads((config / "contexts" / "meta" / context_id / "meta.json").read_text(encoding="utf-8"))
-        endpoint = meta["Endpoints"]["docker"]
-        found: dict[str, Any] = {"base_url": endpoint["Host"]}
-    except (OSError, ValueError, KeyError, TypeError):
-        raise EngineUnavailable(f"Docker context {name!r} is not in {config / 'contexts'} "
-                                "(`docker context ls` lists the contexts there)") from None
-    tls = config / "contexts" / "tls" / context_id / "docker"
-    if tls.is_dir():
-        cert = (str(tls / "cert.pem"), str(tls / "key.pem")) if (tls / "cert.pem").is_file() else None
-        ca = str(tls / "ca.pem") if (tls / "ca.pem").is_file() else None
-        found["tls"] = docker.tls.TLSConfig(client_cert=cert, ca_cert=ca,
-                                            verify=bool(ca) and not endpoint.get("SkipTLSVerify"))
-    return found
-
-
 def ping() -> docker.DockerClient | None:
     """A client for the engine that DOCKER_HOST (or a context, or the default socket) names, if it answers."""
     return _reach()[0]
@@ -133,22 +86,6 @@ def _reach() -> tuple[docker.DockerClient | None, str]:
         return client, ""
     except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as e:
         return None, str(e).split("\n")[0][:300]
-
-
-def is_remote(client: docker.DockerClient) -> bool:
-    """Whether the engine may be on another machine: reached over TCP or SSH (DOCKER_HOST or a
-    Docker context), not a local socket. Files reach containers through the API either way
-    (transfer.py); what a remote engine cannot have is this machine's devices (the GPU)."""
-    # docker-py names a unix socket or a named pipe http+docker://localhost (localnpipe)
-    return not str(client.api.base_url).startswith("http+docker://local")
-
-
-def engine_key() -> str:
-    """'' for the default engine, '-<hash>' for one that DOCKER_HOST or DOCKER_CONTEXT names: what
-    the build folders and the provisioning lock are per engine, so that building the images on a
-    second engine does not keep runs on the first one waiting."""
-    where = os.environ.get("DOCKER_HOST") or os.environ.get("DOCKER_CONTEXT") or ""
-    return f"-{hashlib.sha256(where.encode()).hexdigest()[:12]}" if where else ""
 
 
 def can_install() -> bool:
@@ -198,9 +135,8 @@ def ensure_engine(timeout: float = 60) -> docker.DockerClient:
         return client
     # A DOCKER_HOST (or context) that does not answer is someone else's engine: starting
     # a local one would not make it answer.
-    named = os.environ.get("DOCKER_HOST") or os.environ.get("DOCKER_CONTEXT")
-    if named:
-        raise EngineUnavailable(f"The Docker engine at {named} does not answer: {why or 'no reply'}")
+    if endpoint.named():
+        raise EngineUnavailable(f"The Docker engine at {endpoint.named()} does not answer: {why or 'no reply'}")
     if not can_install():
         raise EngineUnavailable(HOW_TO)
     if shutil.which("dockerd") is None:
@@ -255,7 +191,7 @@ def main() -> int:
         cli = docker_cli()
     except EngineUnavailable as exc:
         cli = f"none ({exc})"
-    where = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    where = endpoint.named() or "unix:///var/run/docker.sock"
     print(f"docker engine {version} at {where}; build CLI: {cli}")
     return 0
 

@@ -25,7 +25,7 @@ from functools import lru_cache
 
 import docker.types
 
-from .engine import is_remote
+from .endpoint import is_remote
 
 # What a CUDA program and nvidia-smi need from the host's driver.
 DRIVER_LIBS = ("libcuda.so.1", "libnvidia-ml.so.1", "libnvidia-ptxjitcompiler.so.1", "libnvidia-nvvm.so.4")

@@ -35,7 +35,8 @@ import docker.errors
 from docker.models.images import Image
 
 from . import labels
-from .engine import ROOT, docker_cli, engine_key, run_logged
+from .endpoint import engine_key
+from .engine import ROOT, docker_cli, run_logged
 
 # One log for all of image provisioning, whichever module writes: `make images` prints it,
 # and bench listens to it by this name.

@@ -25,7 +25,8 @@ from docker.models.images import Image
 
 from . import labels
 from .cabundle import CA_IN_IMAGE, ca_bundle, ca_env_lines
-from .engine import ROOT, client_from_env, docker_cli, ensure_engine, run_logged
+from .endpoint import client_from_env
+from .engine import ROOT, docker_cli, ensure_engine, run_logged
 from .errors import ProvisionError
 from .imagecache import (
     CACHE_DIR,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.engine import context_endpoint
+from harness.endpoint import context_endpoint
 from harness.errors import EngineUnavailable
 
 
