@@ -24,6 +24,8 @@ import time
 import traceback
 from typing import TypeVar
 
+from harness.errors import BenchFailed
+
 from . import cold, commands, handbook, incremental, lifecycle, remote, report
 from .common import (
     CHART,
@@ -167,7 +169,7 @@ def memory_figures(bench: Bench, full: dict) -> None:
 def measured(value: T | None) -> T:
     """What an earlier phase measured; the items that need it always run that phase first."""
     if value is None:
-        raise RuntimeError("a phase ran before the phase it builds on")
+        raise BenchFailed("a phase ran before the phase it builds on")
     return value
 
 

@@ -16,6 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from harness.errors import BenchFailed
+
 from .common import ROOT, Bench, Figure, load, pytest_cmd, run_timed, summary
 from .handbook import read_results
 
@@ -79,13 +81,13 @@ def per_command(bench: Bench, page_path: Path) -> dict:
         def evaluator(block):
             outcome = run_block(page, block)
             if outcome.status != "passed":
-                raise RuntimeError(f"the generated page failed in the sandbox:\n{render(outcome, page.name)}")
+                raise BenchFailed(f"the generated page failed in the sandbox:\n{render(outcome, page.name)}")
 
         def checked(shell):
             def run(cmd):
                 r = shell.run(cmd, 10)
                 if r.status != 0 or r.output.strip() != cmd.split()[-1]:
-                    raise RuntimeError(f"{cmd!r} gave {r.output!r} (status {r.status})")
+                    raise BenchFailed(f"{cmd!r} gave {r.output!r} (status {r.status})")
             return run
 
         each: dict[str, list[float]] = {"harness_evaluator": [], "sandbox_shell": [], "native_shell": []}
@@ -155,7 +157,7 @@ def _byexample(page: Path, work: Path) -> tuple[float, float, str]:
     wall = time.monotonic() - began
     m = BYEX_RAN.search(proc.stdout)
     if not m:
-        raise RuntimeError(f"byexample did not run {page.name}:\n{proc.stdout[-800:]}{proc.stderr[-800:]}")
+        raise BenchFailed(f"byexample did not run {page.name}:\n{proc.stdout[-800:]}{proc.stderr[-800:]}")
     verdict = next((line for line in proc.stdout.splitlines() if "Pass:" in line), "")
     return wall, float(m[1]), verdict.strip()
 
@@ -166,7 +168,7 @@ def _harness_page(bench: Bench, page: Path, log: Path) -> tuple[float, dict]:
     wall, code = run_timed(pytest_cmd(str(page), f"--results={results}"), bench.pytest_env(), log)
     records = [r["timings"] for r in read_results(results).get("pages", []) if r.get("timings")]
     if not records:
-        raise RuntimeError(f"the harness wrote no timing record for {page.name}: see {log}")
+        raise BenchFailed(f"the harness wrote no timing record for {page.name}: see {log}")
     return wall, {**records[0], "exit_status": code}
 
 

@@ -14,6 +14,8 @@ import os
 import subprocess
 import time
 
+from harness.errors import BenchFailed
+
 from .common import ROOT, Bench, Figure, load, summary
 
 LIFECYCLE_TARGET_S = 0.5
@@ -139,7 +141,7 @@ def measure_engine(bench: Bench, cold_save_s: float | None) -> None:
             box.start()
             code, out = box.exec_root(["docker", "image", "ls", "--format", "{{.Repository}}:{{.Tag}}"])
             if code != 0 or "python:3.13-slim-trixie" not in out:
-                raise RuntimeError(f"the seeded engine does not list the base images:\n{out}")
+                raise BenchFailed(f"the seeded engine does not list the base images:\n{out}")
         finally:
             t_rm = time.monotonic()
             box.remove()

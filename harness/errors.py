@@ -66,3 +66,14 @@ class ShellGone(HarnessError):
 
 class PythonGone(HarnessError):
     """The page's persistent Python interpreter ended; later Python blocks cannot run."""
+
+
+# -- the site and the benchmarks (site_hooks/, bench/)
+
+class SiteError(HarnessError):
+    """The site cannot be built or published as asked: a git command failed, or a vendored
+    file is not the pinned one."""
+
+
+class BenchFailed(HarnessError):
+    """A benchmark could not take its figure (the pages it times failed, or a phase it builds on did not run)."""

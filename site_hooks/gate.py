@@ -22,6 +22,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from harness.errors import HarnessError, SiteError
+
 from . import results
 
 ROOT = results.ROOT
@@ -64,7 +66,7 @@ def _git(*args: str, root: Path = ROOT, env: dict | None = None) -> str:
     proc = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True,
                           env={**os.environ, **(env or {})}, timeout=120)
     if proc.returncode != 0:
-        raise RuntimeError(f"git {' '.join(args)}: {proc.stderr.strip()}")
+        raise SiteError(f"git {' '.join(args)}: {proc.stderr.strip()}")
     return proc.stdout.strip()
 
 
@@ -136,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "mark":
             return mark(args.site_dir)
         return publish_check()
-    except RuntimeError as e:
+    except HarnessError as e:
         _say(f"site_hooks.gate: {e}", sys.stderr)
         return 1
 

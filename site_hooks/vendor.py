@@ -18,6 +18,8 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from harness.errors import SiteError
+
 log = logging.getLogger("mkdocs.hooks.handbook")
 
 MERMAID = "mermaid@11.9.0"  # Material 9 expects Mermaid 11
@@ -50,11 +52,11 @@ def mermaid_js(root: Path) -> Path | None:
         algo, _, expected = INTEGRITY.partition("-")
         actual = base64.b64encode(hashlib.new(algo, data).digest()).decode()
         if actual != expected:
-            raise RuntimeError(f"{MERMAID}: the package's {algo} is {actual}, not the pinned {expected}")
+            raise SiteError(f"{MERMAID}: the package's {algo} is {actual}, not the pinned {expected}")
         with tarfile.open(tarballs[0]) as tar:
             member = tar.extractfile(MEMBER)
             if member is None:
-                raise RuntimeError(f"{MERMAID}: {MEMBER} in the package is not a file")
+                raise SiteError(f"{MERMAID}: {MEMBER} in the package is not a file")
             script = member.read()
     target.parent.mkdir(parents=True, exist_ok=True)
     part = target.with_suffix(".part")
