@@ -5,6 +5,10 @@ killed runs before any worker starts, and removes everything its run made
 when it ends, also after Ctrl-C or SIGTERM. Each process makes the run's
 context once; workers append each block's record to the results file's
 parts, and the controller merges them when the run ends.
+
+A little over 250 lines: pytest's hooks for one run, in the order pytest calls
+them, each short; what they decide lives elsewhere (selection.py picks the
+pages, schedule.py orders them, record.py keeps the results file).
 """
 from __future__ import annotations
 
@@ -41,6 +45,7 @@ def pytest_addoption(parser):
 STARTED = time.time()  # the plugin is imported as the run starts: the run's timeline begins here
 CTX = RunContext()  # this process's run; filled in by pytest_configure
 DURATIONS = pytest.StashKey[dict]()
+ENGINE_PAGES = pytest.StashKey[set]()
 SELECTION: selection.Selection | None = None  # the controller's decision of which pages run (cache, shard)
 
 
@@ -63,13 +68,15 @@ def pytest_configure(config):
     CTX.update = config.getoption("--update-examples")
     results = config.getoption("--results")
     if not _is_worker(config):
-        from .schedule import recorded_durations
-        from .shards import load_durations
+        from .schedule import recorded_durations, recorded_engine_pages
+        from .shards import load_durations, load_engine_pages
 
-        # the last run's page durations order this run's pages (read before the new run replaces them),
-        # else the committed ones that shards are split by
-        config.stash[DURATIONS] = (recorded_durations(results or ROOT / "build" / "results.json")
-                                   or load_durations())
+        # the last run's page durations plan this run (read before the new run replaces them); the
+        # committed ones that shards are split by stand in for the pages it did not run
+        last = results or ROOT / "build" / "results.json"
+        seconds = recorded_durations(last)
+        config.stash[DURATIONS] = {**load_durations(), **seconds}
+        config.stash[ENGINE_PAGES] = recorded_engine_pages(last) | (load_engine_pages() - set(seconds))
         if results is not None:
             record.start(results)
     if not selection.collects_pages(config.args, ROOT / "tests") and not os.environ.get("HANDBOOK_SANDBOX_IMAGE"):
@@ -148,7 +155,7 @@ def pytest_xdist_make_scheduler(config, log):
         return None
     from .schedule import PageScheduling
 
-    return PageScheduling(config, log, config.stash.get(DURATIONS, {}))
+    return PageScheduling(config, log, config.stash.get(DURATIONS, {}), config.stash.get(ENGINE_PAGES, set()))
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -12,6 +12,11 @@ Dealing "longest first to whoever asks" did: at the start each worker took
 two pages at once, and the two longest landed on the same worker. A worker
 whose plan runs out early (the durations are last run's) takes the longest
 page left from the others', once its own page is nearly done.
+
+Nothing can start a worker's first page ahead, so a page that starts a Docker
+engine of its own (seconds of engine start and seeding before its first
+`docker` command) is not put first where the worker's plan has a page without
+one: that page goes first, and the engine starts while it runs.
 """
 from __future__ import annotations
 
@@ -21,25 +26,45 @@ from typing import Any
 
 from xdist.scheduler import LoadFileScheduling
 
-from .shards import deal, durations_from
+from .shards import deal, durations_from, engine_pages_from
 
 SECONDS_PER_TEST = 0.5  # a page with no recorded duration: an estimate from its number of blocks
 
 
 def recorded_durations(results: Path | None) -> dict[str, float]:
     """Page -> seconds, from a results file (empty when there is none, or it cannot be read)."""
+    return _recorded(results)[0]
+
+
+def recorded_engine_pages(results: Path | None) -> set[str]:
+    """The pages that started an engine of their own, from a results file."""
+    return _recorded(results)[1]
+
+
+def _recorded(results: Path | None) -> tuple[dict[str, float], set[str]]:
     if results is None or not results.is_file():
-        return {}
+        return {}, set()
     try:
-        return durations_from(json.loads(results.read_text(encoding="utf-8")))
+        data = json.loads(results.read_text(encoding="utf-8"))
+        return durations_from(data), set(engine_pages_from(data))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return {}
+        return {}, set()
+
+
+def engine_free_first(plan: list[str], engine_pages: set[str]) -> list[str]:
+    """The plan with its longest page that starts no engine first, if its first page starts one."""
+    if not plan or plan[0] not in engine_pages:
+        return plan
+    free = next((page for page in plan if page not in engine_pages), None)
+    return plan if free is None else [free, *(page for page in plan if page != free)]
 
 
 class PageScheduling(LoadFileScheduling):
-    def __init__(self, config: Any, log: Any = None, durations: dict[str, float] | None = None):
+    def __init__(self, config: Any, log: Any = None, durations: dict[str, float] | None = None,
+                 engine_pages: set[str] | None = None):
         super().__init__(config, log)
         self.durations = durations or {}
+        self.engine_pages = engine_pages or set()
         self.plan: dict[Any, list[str]] | None = None  # worker -> its pages, in order; made at the first deal
 
     def _expected(self, scope: str) -> float:
@@ -47,7 +72,8 @@ class PageScheduling(LoadFileScheduling):
 
     def _make_plan(self) -> dict[Any, list[str]]:
         expected = {scope: self._expected(scope) for scope in self.workqueue}
-        return dict(zip(self.nodes, deal(list(self.workqueue), expected, len(self.nodes)), strict=True))
+        plans = deal(list(self.workqueue), expected, len(self.nodes))
+        return {node: engine_free_first(plan, self.engine_pages) for node, plan in zip(self.nodes, plans, strict=True)}
 
     def _next_scope(self, node: Any) -> str | None:
         """The worker's next page from its plan; once its page is nearly done, the longest page left.

@@ -46,6 +46,14 @@ def load_durations(path: Path = DURATIONS) -> dict[str, float]:
         return {}
 
 
+def load_engine_pages(path: Path = DURATIONS) -> set[str]:
+    """The pages that started a Docker engine of their own in the run the durations file is from."""
+    try:
+        return {str(page) for page in json.loads(path.read_text(encoding="utf-8")).get("engine", [])}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return set()
+
+
 def estimate(examples: int) -> float:
     return ESTIMATE_BASE_S + ESTIMATE_PER_EXAMPLE_S * examples
 
@@ -85,6 +93,13 @@ def durations_from(results: dict[str, Any]) -> dict[str, float]:
     return dict(sorted(found.items()))
 
 
+def engine_pages_from(results: dict[str, Any]) -> list[str]:
+    """The pages of a results file that started a Docker engine of their own (their start costs
+    seconds more, unless it is started while another page runs: schedule.py)."""
+    return sorted(r["page"] for r in results.get("pages", [])
+                  if ((r.get("timings") or {}).get("engine") or 0) > 0)
+
+
 def main(argv: list[str]) -> int:
     if len(argv) != 2 or argv[0] != "durations":
         print(__doc__, file=sys.stderr)
@@ -96,8 +111,8 @@ def main(argv: list[str]) -> int:
         return 1
     about = ("Seconds each page took in a full run (make durations, from build/results.json); "
              "make test-docs SHARD=K/N splits the pages by them")
-    print(json.dumps({"about": about, "commit": results.get("run", {}).get("commit", ""), "pages": pages},
-                     indent=1))
+    print(json.dumps({"about": about, "commit": results.get("run", {}).get("commit", ""), "pages": pages,
+                      "engine": engine_pages_from(results)}, indent=1))
     return 0
 
 

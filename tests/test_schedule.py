@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from harness.ahead import queued
-from harness.schedule import PageScheduling, recorded_durations
+from harness.schedule import PageScheduling, engine_free_first, recorded_durations, recorded_engine_pages
 
 
 class FakeNode:
@@ -30,11 +30,11 @@ def collection() -> list[str]:
     return [f"{page}::sybil:page,line:{n},column:1" for page, count in PAGES.items() for n in range(count)]
 
 
-def make(durations: dict[str, float]) -> tuple[PageScheduling, list[FakeNode]]:
+def make(durations: dict[str, float], engine_pages: set[str] | None = None) -> tuple[PageScheduling, list[FakeNode]]:
     values = {"tx": ["popen", "popen"], "numprocesses": 2, "dist": "loadfile"}
     config = SimpleNamespace(getvalue=values.get, option=SimpleNamespace(loadscopereorder=True,
                                                                          maxworkerrestart=None, numprocesses=2))
-    sched = PageScheduling(config, None, durations)
+    sched = PageScheduling(config, None, durations, engine_pages)
     nodes = [FakeNode("gw0"), FakeNode("gw1")]
     for node in nodes:
         sched.add_node(node)
@@ -105,11 +105,32 @@ def test_a_worker_gets_its_next_page_when_it_finishes_one(monkeypatch: pytest.Mo
     assert pages_sent(gw0) == ["docs/a.md", "docs/d.md", "docs/e.md"]  # a done: it holds d and e
 
 
+@pytest.mark.usefixtures("long_pages")
+def test_a_worker_does_not_start_with_a_page_that_starts_an_engine_if_it_has_another() -> None:
+    # c (80) | a, d, b (75), as above; c and a start engines of their own, d and b do not
+    sched, (gw0, gw1) = make({"docs/a.md": 50.0, "docs/b.md": 5.0, "docs/c.md": 80.0, "docs/d.md": 20.0},
+                             {"docs/a.md", "docs/c.md"})
+    # gw1 starts with d, and a's engine starts while d runs; gw0 has nothing else to start with
+    assert sched.plan == {gw0: ["docs/c.md"], gw1: ["docs/d.md", "docs/a.md", "docs/b.md"]}
+    assert pages_sent(gw1) == ["docs/d.md", "docs/a.md"]
+
+
+def test_the_longest_page_without_an_engine_goes_first() -> None:
+    assert engine_free_first(["e1", "f1", "e2", "f2"], {"e1", "e2"}) == ["f1", "e1", "e2", "f2"]
+    assert engine_free_first(["f1", "e1"], {"e1"}) == ["f1", "e1"]
+    assert engine_free_first(["e1", "e2"], {"e1", "e2"}) == ["e1", "e2"]
+    assert engine_free_first([], {"e1"}) == []
+
+
 def test_durations_come_from_the_last_results_file(tmp_path: Path) -> None:
     results = tmp_path / "results.json"
     results.write_text(json.dumps({"pages": [{"page": "docs/a.md", "timings": {"total": 12.5}}],
                                    "blocks": [{"page": "docs/nb.ipynb", "kind": "notebook", "seconds": 4.0}]}))
     assert recorded_durations(results) == {"docs/a.md": 12.5, "docs/nb.ipynb": 4.0}
+    assert recorded_engine_pages(results) == set()
+    results.write_text(json.dumps({"pages": [{"page": "docs/a.md", "timings": {"total": 12.5, "engine": 1.5}},
+                                             {"page": "docs/b.md", "timings": {"total": 2.0, "engine": 0.0}}]}))
+    assert recorded_engine_pages(results) == {"docs/a.md"}
     assert recorded_durations(tmp_path / "missing.json") == {}
     results.write_text("not json")
     assert recorded_durations(results) == {}
