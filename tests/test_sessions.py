@@ -55,6 +55,7 @@ PASSING = [
     ("history.md", "4 passed"),
     ("carpentries-pair.md", "4 passed"),
     ("prompt-option.md", "1 passed"),
+    ("file-saved-by-the-shell.md", "8 passed"),
 ]
 
 

@@ -171,7 +171,7 @@ def test_a_remote_engine_is_not_offered_this_machines_gpu(monkeypatch):
 
 
 def test_a_local_socket_is_not_remote():
-    from harness.engine import is_remote
+    from harness.endpoint import is_remote
 
     assert not is_remote(SimpleNamespace(api=SimpleNamespace(base_url="http+docker://localhost")))  # type: ignore[arg-type]
     assert is_remote(SimpleNamespace(api=SimpleNamespace(base_url="https://build.example:2376")))  # type: ignore[arg-type]
