@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from .dispatch import prepare
 from .page import Page
 from .sybil_plugin import PAGE_KEY
 
@@ -55,5 +56,6 @@ def start_next(item: pytest.Item) -> None:
         if other is not None and other is not page:
             if page is not None:
                 page.looked_ahead = True
+            prepare(other)  # a GPU page's sandbox is made as its first block would make it
             other.prestart()
             return

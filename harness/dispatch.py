@@ -61,8 +61,7 @@ def _route(page: Page, block: Block) -> Outcome:
     opts = block.options
     if "skip" in opts:
         return skipped(f"skipped: {opts['skip']}", Reason.MARKED_SKIP)
-    if page.plan.gpu_engine and page.sandbox is None and page.create is None and not page.broken:
-        _give_gpu(page, gpu.probe(page.ctx.engine()))
+    prepare(page)
     access = None
     if opts.get("gpu"):
         access = gpu.probe(page.ctx.engine())
@@ -88,6 +87,14 @@ def _route(page: Page, block: Block) -> Outcome:
         return plain(block.line, str(e), Reason.NETWORK)
     except STOPPED as e:
         return plain(block.line, str(e), Reason.SANDBOX)
+
+
+def prepare(page: Page) -> None:
+    """Decide, once and before its sandbox starts, whether a page whose GPU blocks drive its own
+    engine gets the GPU in its sandbox: then the sandbox can be started ahead (ahead.py) too."""
+    if page.plan.gpu_engine and not page.gpu_decided and page.sandbox is None and not page.broken:
+        page.gpu_decided = True
+        _give_gpu(page, gpu.probe(page.ctx.engine()))
 
 
 def _learn_secrets(page: Page, names: Iterable[str]) -> None:

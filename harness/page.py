@@ -56,6 +56,7 @@ class Page:
     failed_setup: int | None = None  # line of a setup block that failed: the page stops there
     make_checks: dict[str, MakeCheck] = field(default_factory=dict)  # Makefile path in the sandbox -> check
     gpu_in_sandbox: bool = False  # the sandbox holds the GPU, for its own engine (CDI)
+    gpu_decided: bool = False  # whether it does is decided (dispatch.prepare), before the sandbox starts
     # how the sandbox is made: the dispatcher sets these for GPU pages
     create: dict[str, Any] | None = None
     before_engine: Any = None
@@ -85,8 +86,9 @@ class Page:
     def prestart(self) -> None:
         """Start the sandbox in the background, before the page's first block asks for it.
 
-        Not for a page whose sandbox may get the GPU: that is decided when its first block runs."""
-        if self.sandbox is not None or self._starting is not None or self.broken or self.plan.gpu_engine:
+        Not for a page whose sandbox may get the GPU until that is decided (dispatch.prepare)."""
+        if (self.sandbox is not None or self._starting is not None or self.broken
+                or (self.plan.gpu_engine and not self.gpu_decided)):
             return
         self.prestarted = True
         self._starting = interrupts.background(self._start_box, f"prestart:{self.name[-40:]}")

@@ -155,11 +155,30 @@ def test_no_more_workers_than_pages_left_to_run(pages: int, workers: int) -> Non
 
 
 class FakePage:
-    def __init__(self) -> None:
+    def __init__(self, gpu_engine: bool = False) -> None:
         self.looked_ahead, self.prestarts = False, 0
+        self.plan = SimpleNamespace(gpu_engine=gpu_engine)
+        self.gpu_decided, self.sandbox, self.broken, self.create = False, None, None, None
+        self.ctx = SimpleNamespace(engine=lambda: None)
 
     def prestart(self) -> None:
+        assert self.gpu_decided or not self.plan.gpu_engine, "started before its GPU was decided"
         self.prestarts += 1
+
+
+def test_a_page_whose_engine_may_get_the_gpu_is_decided_then_started_ahead(monkeypatch: pytest.MonkeyPatch) -> None:
+    import harness.ahead as ahead
+    from harness import gpu
+
+    probes: list[object] = []
+    monkeypatch.setattr(gpu, "probe", lambda client: probes.append(client) or gpu.Access(False, "no GPU here"))
+    this, nxt = FakePage(), FakePage(gpu_engine=True)
+    items = [SimpleNamespace(name=n) for n in ("this-1", "next-1")]
+    monkeypatch.setattr(ahead, "page_of", lambda item: {"this-1": this, "next-1": nxt}[item.name])
+    monkeypatch.setattr(ahead, "queued", lambda item: items[items.index(item) + 1:])
+    ahead.start_next(items[0])  # type: ignore[arg-type]
+    assert nxt.gpu_decided and nxt.prestarts == 1 and len(probes) == 1
+    assert nxt.create is None  # no GPU: its sandbox is made as any other
 
 
 @pytest.mark.parametrize("first_is_a_notebook", [False, True])
