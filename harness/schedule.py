@@ -16,7 +16,9 @@ page left from the others', once its own page is nearly done.
 Nothing can start a worker's first page ahead, so a page that starts a Docker
 engine of its own (seconds of engine start and seeding before its first
 `docker` command) is not put first where the worker's plan has a page without
-one: that page goes first, and the engine starts while it runs.
+one: that page goes first, and the engine starts while it runs. A notebook is
+not held ahead, since nothing of it starts early: left in the queue, it can
+still go to a worker whose plan ran out.
 """
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ from xdist.scheduler import LoadFileScheduling
 
 from .shards import deal, durations_from, engine_pages_from
 
+NOT_STARTED_AHEAD = (".ipynb",)  # a notebook runs in a container of its own, started when it runs
 SECONDS_PER_TEST = 0.5  # a page with no recorded duration: an estimate from its number of blocks
 
 
@@ -84,9 +87,12 @@ class PageScheduling(LoadFileScheduling):
         if self.plan is None:
             self.plan = self._make_plan()
         mine = [scope for scope in self.plan.get(node, []) if scope in self.workqueue]
-        if mine:
+        nearly_done = self._pending(node) <= 2
+        if mine and (nearly_done or not mine[0].endswith(NOT_STARTED_AHEAD)):
             return mine[0]
-        if self._pending(node) <= 2:
+        if mine:
+            return None  # held ahead it gains nothing, and a worker that runs out could not take it
+        if nearly_done:
             return max(self.workqueue, key=self._expected)
         return None
 

@@ -115,6 +115,19 @@ def test_a_worker_does_not_start_with_a_page_that_starts_an_engine_if_it_has_ano
     assert pages_sent(gw1) == ["docs/d.md", "docs/a.md"]
 
 
+@pytest.mark.usefixtures("long_pages")
+def test_a_notebook_is_not_held_ahead_so_a_worker_that_runs_out_can_take_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(PAGES, "docs/c.md")
+    monkeypatch.setitem(PAGES, "docs/nb.ipynb", 1)
+    sched, (gw0, gw1) = make({"docs/a.md": 50.0, "docs/b.md": 25.0, "docs/d.md": 20.0, "docs/nb.ipynb": 3.0})
+    # a (50) | b, d (45), then nb to gw1 (48)
+    assert sched.plan == {gw0: ["docs/a.md"], gw1: ["docs/b.md", "docs/d.md", "docs/nb.ipynb"]}
+    complete(sched, gw1, "docs/b.md")
+    assert pages_sent(gw1) == ["docs/b.md", "docs/d.md"]  # d is held ahead; the notebook is not
+    complete(sched, gw0, "docs/a.md", leave=2)  # gw0 is nearly done first: it takes the notebook
+    assert pages_sent(gw0) == ["docs/a.md", "docs/nb.ipynb"] and not sched.workqueue
+
+
 def test_the_longest_page_without_an_engine_goes_first() -> None:
     assert engine_free_first(["e1", "f1", "e2", "f2"], {"e1", "e2"}) == ["f1", "e1", "e2", "f2"]
     assert engine_free_first(["f1", "e1"], {"e1"}) == ["f1", "e1"]
