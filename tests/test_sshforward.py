@@ -145,10 +145,12 @@ def test_no_ssh_command_says_what_to_install(monkeypatch, tmp_path):
 OWNER = textwrap.dedent('''\
     import signal, sys, time
     from harness import sshforward
+    # before the socket is printed: the test sends SIGINT as soon as it reads it
+    signal.signal(signal.SIGINT, lambda *_: print("interrupted", flush=True))
     opened = sshforward.forward("ssh://build-server")
     print(opened.socket, flush=True)
-    signal.signal(signal.SIGINT, lambda *_: print("interrupted", flush=True))
-    time.sleep(60)
+    while True:
+        time.sleep(60)
     ''')
 
 
