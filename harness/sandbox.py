@@ -9,7 +9,8 @@ contributor's engine is never touched.
 
 A little over 250 lines: one container's life (create, its engine, files in,
 network on and off, disk, removal) holds state each step needs; its policy
-is in confinement.py, its files in transfer.py, what watches it in limits.py.
+is in confinement.py, its files in transfer.py, what watches it in limits.py
+and diskbound.py.
 """
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ from .confinement import (
     create_container,
     run_network,
 )
+from .diskbound import DiskBound, gib
 from .engine import docker_cli
 from .errors import EngineStopped, NetworkUnavailable, SandboxFailed, ShellGone
 from .shell import Shell
@@ -83,8 +85,7 @@ class Sandbox:
         self._shell: Shell | None = None
         self.online = False
         self.timings: dict[str, float] = {}
-        self._disk_checked = -DISK_CHECK_SECONDS  # when over_disk last measured, and what it found
-        self._disk_verdict = ""
+        self.disk_bound = DiskBound(disk, lambda: self.disk_used(), lambda: self.volume is not None)
         self._engine_thread: threading.Thread | None = None  # the nested engine, starting
         self._engine_error: BaseException | None = None
         self._answered = False  # the nested engine answers (its seed may still be loading)
@@ -270,28 +271,8 @@ class Sandbox:
         return layer, engine
 
     def over_disk(self, now: float | None = None, force: bool = False) -> str:
-        """Why the page is over its disk bound, or '' while it is not.
-
-        Measured at most once per DISK_CHECK_SECONDS, else the last verdict stands: measuring a
-        nested engine's store takes a `du` of it (over 100 ms), which after each of a page's many
-        short blocks was the largest part of the harness's own time. No file can outgrow the
-        bound meanwhile (RLIMIT_FSIZE), so a page over it by many files is stopped seconds later,
-        not never; the page's end measures with `force`, so no page over its bound passes."""
-        now = time.monotonic() if now is None else now
-        if not force and now - self._disk_checked < DISK_CHECK_SECONDS:
-            return self._disk_verdict
-        self._disk_checked = now
-        self._disk_verdict = self._measure_disk()
-        return self._disk_verdict
-
-    def _measure_disk(self) -> str:
-        used = self.disk_used()
-        if used is None or sum(used) <= self.disk:
-            return ""
-        layer, engine = used
-        where = f"{gib(layer)} in its files" + (f", {gib(engine)} in its Docker engine" if self.volume else "")
-        return (f"the page wrote more than its {gib(self.disk)} disk bound ({where}); the page's sandbox "
-                f"was stopped. A page that needs more says so: <!-- test-page: disk=8g -->")
+        """Why the page is over its disk bound, or '' as far as is known (diskbound.py)."""
+        return self.disk_bound.look(now, force)
 
     @property
     def process_limit(self) -> int:
@@ -303,6 +284,3 @@ class Sandbox:
         if self.container is None:
             raise EngineStopped("the page's container is not there (never started, or already removed)")
         return self.container
-
-def gib(n: int) -> str:
-    return f"{n / 2**30:.1f} GiB"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import tarfile
+import threading
 from types import SimpleNamespace
 
 import docker.errors
@@ -215,15 +216,27 @@ def test_a_file_written_for_the_reader_is_the_readers_with_its_new_folders():
         assert [(m.name, m.uid) for m in tar.getmembers()] == [("var/tmp/hb/block-1.sh", 0)]
 
 
-def test_the_disk_is_measured_at_most_every_few_seconds_but_always_at_the_pages_end(monkeypatch):
+def test_the_disk_is_measured_beside_the_page_at_most_every_few_seconds_and_always_at_its_end(monkeypatch):
     from harness.sandbox import DISK_CHECK_SECONDS, Sandbox
 
     box = Sandbox(None, "img", "p.md")  # type: ignore[arg-type]
     calls = []
-    monkeypatch.setattr(box, "disk_used", lambda: calls.append(1) or (5 * 2**30, 0))
-    assert "disk bound" in box.over_disk(now=100.0)
-    assert "disk bound" in box.over_disk(now=100.0 + DISK_CHECK_SECONDS / 2)  # the last verdict stands
-    assert len(calls) == 1  # not measured again yet
-    assert "disk bound" in box.over_disk(now=100.0 + DISK_CHECK_SECONDS)
-    assert "disk bound" in box.over_disk(now=100.0 + DISK_CHECK_SECONDS + 0.1, force=True)
+    release = threading.Event()
+
+    def used():
+        calls.append(1)
+        release.wait(10)  # a measurement that takes its time
+        return (5 * 2**30, 0)
+
+    monkeypatch.setattr(box, "disk_used", used)
+    assert box.over_disk(now=100.0) == ""  # measuring started; the block after it does not wait
+    assert box.disk_bound.measuring()
+    release.set()
+    box.disk_bound.wait()
+    assert "disk bound" in box.over_disk(now=100.0 + DISK_CHECK_SECONDS / 2)  # its verdict, no new measurement
+    assert len(calls) == 1
+    box.over_disk(now=100.0 + DISK_CHECK_SECONDS)  # due again
+    box.disk_bound.wait()
+    assert len(calls) == 2
+    assert "disk bound" in box.over_disk(now=100.0 + DISK_CHECK_SECONDS + 0.1, force=True)  # the end waits for it
     assert len(calls) == 3
