@@ -9,6 +9,7 @@ dispatcher.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -105,6 +106,11 @@ class Page:
             box.remove()
             self.broken = f"the page's sandbox did not start: {e}"
             return
+        if self.prestarted and any(b.kind in ("console", "bash", "file") for b in self.plan.blocks):
+            # Its shell too (a tenth of a second a page). If it fails here, the first block
+            # starts it again and reports why, with its own line.
+            with contextlib.suppress(Exception):
+                box.shell()
         self.sandbox = box
 
     def sh(self) -> Shell:

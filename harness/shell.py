@@ -47,7 +47,7 @@ class Shell:
         self.marker = re.compile(rb"\x1eHB" + self.token.encode() + rb":(\d+)\x1f")
         self.more = re.compile(rb"\x1eHB" + self.token.encode() + rb":\+\x1f")  # PS2: bash wants another line
         self.child = pexpect.spawn(argv[0], argv[1:], encoding=None, echo=False,
-                                   dimensions=(50, 80), timeout=None)
+                                   dimensions=(50, 80), timeout=None, preexec_fn=_signals_unblocked)
         self.child.delaybeforesend = None
         self.alive = True
         # Job control off: no "[1]+ Done" lines between a command's output and the next prompt.
@@ -186,6 +186,12 @@ class Shell:
             child.close(force=True)
         except Exception:  # noqa: BLE001 - closing a dead pty may fail in several ways
             pass
+
+
+def _signals_unblocked() -> None:
+    # A shell may be started from the harness's own threads, which block SIGINT and SIGTERM
+    # (interrupts.background); the docker CLI must not inherit that mask, or it outlives a stop.
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
 
 
 def _decode(data: bytes) -> str:

@@ -5,6 +5,7 @@ still wait on is noticed at once (not at the timeout), and the shell goes on
 in step. Its history holds the page's commands only.
 """
 import shutil
+import signal
 
 import pytest
 
@@ -58,3 +59,23 @@ def test_lines_bash_does_not_ask_for_are_never_sent(shell):
     assert (result.output, result.status, result.unsent) == ("a\n", 0, 1)
     after = shell.run("echo c", timeout=30, typed=True)
     assert (after.output, after.status, after.unsent) == ("c\n", 0, 0)
+
+
+def test_a_shell_started_from_a_harness_thread_takes_stop_signals(tmp_path):
+    # Pages' shells are started ahead in the harness's threads, which block SIGINT and SIGTERM;
+    # the process behind the shell (the docker CLI in a run) must not inherit that mask.
+    from harness.interrupts import background
+
+    started: list[Shell] = []
+    thread = background(lambda: started.append(Shell(["env", "-i", f"HOME={tmp_path}", "TERM=dumb",
+                                                      "PATH=/usr/bin:/bin", "bash", "--norc", "--noprofile",
+                                                      "--noediting", "-i"])), "shell-ahead")
+    thread.join(30)
+    sh = started[0]
+    try:
+        with open(f"/proc/{sh.child.pid}/status") as status:
+            blocked = next(line.split()[1] for line in status if line.startswith("SigBlk:"))
+        stops = (1 << (signal.SIGINT - 1)) | (1 << (signal.SIGTERM - 1))
+        assert int(blocked, 16) & stops == 0, f"SigBlk {blocked}"
+    finally:
+        sh.close()
