@@ -8,6 +8,7 @@ from ..fences import Block
 from ..page import Page
 from ..sandbox import DISK_CHECK_SECONDS, Sandbox, gib
 from ..shell import Result
+from .saving import save
 
 DEFAULT_TIMEOUT = 60.0
 SCRIPTS_DIR = "/var/tmp/hb"
@@ -50,7 +51,7 @@ def write_script(page: Page, body: str) -> str:
     """The block's text as a file in the sandbox, for `source`; returns its path."""
     page.counter += 1
     path = f"{SCRIPTS_DIR}/block-{page.counter}.sh"
-    page.box().write_file(path, body.encode())
+    save(page, path, body.encode())
     return path
 
 
