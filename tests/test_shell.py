@@ -14,11 +14,15 @@ from harness.shell import Shell
 pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="the page's shell is bash; none on this host")
 
 
+def reader_bash(home) -> list[str]:
+    # a reader's bash with its own empty history file, never the host user's
+    return ["env", "-i", f"HOME={home}", f"HISTFILE={home}/history", "TERM=dumb", "PATH=/usr/bin:/bin",
+            "bash", "--norc", "--noprofile", "--noediting", "-i"]
+
+
 @pytest.fixture
 def shell(tmp_path):
-    # a reader's bash with its own empty history file, never the host user's
-    sh = Shell(["env", "-i", f"HOME={tmp_path}", f"HISTFILE={tmp_path}/history", "TERM=dumb", "PATH=/usr/bin:/bin",
-                "bash", "--norc", "--noprofile", "--noediting", "-i"])
+    sh = Shell(reader_bash(tmp_path))
     yield sh
     sh.close()
 
@@ -67,9 +71,7 @@ def test_a_shell_started_from_a_harness_thread_takes_stop_signals(tmp_path):
     from harness.interrupts import background
 
     started: list[Shell] = []
-    thread = background(lambda: started.append(Shell(["env", "-i", f"HOME={tmp_path}", "TERM=dumb",
-                                                      "PATH=/usr/bin:/bin", "bash", "--norc", "--noprofile",
-                                                      "--noediting", "-i"])), "shell-ahead")
+    thread = background(lambda: started.append(Shell(reader_bash(tmp_path))), "shell-ahead")
     thread.join(30)
     sh = started[0]
     try:
