@@ -15,14 +15,17 @@ K ?=
 ARGS ?=
 KFLAG := $(if $(K),-k "$(K)",)
 # Incremental runs and shards (docs/contributing.md): FRESH=1 runs every page, SHARD=K/N one shard of them.
+# NETWORK_TTL: how long a page with a `network` block keeps its cached pass (the harness's default: 1h; 0: never).
 FRESH ?=
+NETWORK_TTL ?=
 SHARD ?=
 RESULTS ?=
 RESULTS_CACHE := build/cache/results
 SHARD_DIR := build/shards/$(subst /,-of-,$(SHARD))
 DOCS_RESULTS := $(if $(SHARD),$(SHARD_DIR)/results.json,build/results.json)
 DOCS_JUNIT := $(if $(SHARD),$(SHARD_DIR)/test-docs.xml,build/test-docs.xml)
-CACHE_FLAGS := --cache=$(RESULTS_CACHE) $(if $(filter-out 0,$(FRESH)),--fresh,) $(if $(SHARD),--shard=$(SHARD),)
+CACHE_FLAGS := --cache=$(RESULTS_CACHE) $(if $(filter-out 0,$(FRESH)),--fresh,) $(if $(SHARD),--shard=$(SHARD),) \
+  $(if $(NETWORK_TTL),--network-ttl=$(NETWORK_TTL),)
 
 .PHONY: help venv engine images test test-unit test-harness test-docs test-docs-gpu update-docs site serve publish \
         test-site chromium bench doctor hooks pin upgrade lint check clean durations
@@ -52,7 +55,7 @@ test-harness: images ## The harness's own tests (tests/)
 	@mkdir -p build
 	$(PYTEST) -n $(WORKERS) tests --ignore=tests/test_site.py $(KFLAG) $(ARGS) --junitxml=build/test-harness.xml
 
-test-docs: images ## Run every page (or PAGE=...; K=expr filters), reusing unchanged pages' passes (FRESH=1: none; SHARD=K/N)
+test-docs: images ## Run every page (or PAGE=...; K=expr filters), reusing unchanged pages' passes (FRESH=1: none; NETWORK_TTL; SHARD=K/N)
 	@mkdir -p $(dir $(DOCS_RESULTS))
 	$(PAGES_PYTEST) -n $(WORKERS) --dist loadfile $(PAGE) $(KFLAG) $(ARGS) --junitxml=$(DOCS_JUNIT) \
 	  --results=$(DOCS_RESULTS) $(CACHE_FLAGS)

@@ -6,15 +6,22 @@ snippets that `--8<--` includes), its `files=` data files, the sandbox image
 and the seed of base images its own engine starts with, and the harness's own
 code. An entry under the key holds the page's records from the run that last
 verified it. `make test-docs` reuses an entry only when every block passed
-(or was skipped for want of a GPU, and this run has none either); a page with
-a `network` block always runs again, because the outside world may have
-changed under it. The key cannot see the outside world, which is why `make
-site` and CI run fresh and the gate refuses cached records.
+(or was skipped for want of a GPU, and this run has none either).
+
+The key cannot see the outside world: a package on PyPI or Debian may change
+under a page with a `network` block. Such a page's pass is reused only while
+it is younger than the network window (`NETWORK_TTL`, an hour unless told
+otherwise), so a contributor's edit-and-rerun loop does not wait for the
+online pages every time, and a rerun an hour later fetches again. A window
+of 0 runs them every time. `make site` and CI run fresh, and the gate
+refuses cached records, so nothing published rests on an old fetch.
 """
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +31,7 @@ from .errors import PageError
 from .loader import load
 from .outcome import GPU_REASONS, PASSED, SKIPPED
 
+NETWORK_TTL = "1h"  # how long a network page's pass stands, unless --network-ttl says otherwise
 KEY_VERSION = "1"  # bump when what a key covers changes, so old entries stop matching
 HARNESS_DIR = Path(__file__).resolve().parent
 
@@ -52,7 +60,7 @@ class PageFacts:
 
     name: str  # docs/git.md
     key: str | None  # None: the page cannot be planned, so it always runs (and fails with its line)
-    network: bool  # a block may use the network: never reused
+    network: bool  # a block may use the network: reused only inside the network window
     examples: int  # results-file records a complete run of the page has (its page end aside)
 
 
@@ -114,14 +122,48 @@ def verified(records: list[dict[str, Any]], facts: PageFacts) -> bool:
     return all(r.get("status") == PASSED or _gpu_skip(r) for r in blocks)
 
 
-def hits(facts: Iterable[PageFacts], store: Store, gpu_usable: Callable[[], bool]) -> dict[str, dict[str, Any]]:
-    """Page -> its cache entry, for every page this run may reuse instead of running."""
+_DURATION = re.compile(r"(\d+)([smh]?)")
+_UNIT_S = {"": 1, "s": 1, "m": 60, "h": 3600}
+
+
+def parse_window(text: str) -> datetime.timedelta:
+    """`--network-ttl`'s value: whole seconds, minutes or hours (0, 90s, 30m, 1h)."""
+    found = _DURATION.fullmatch(text.strip())
+    if found is None:
+        raise ValueError(f"--network-ttl={text!r} is not a duration: say 0, 90s, 30m or 1h")
+    return datetime.timedelta(seconds=int(found[1]) * _UNIT_S[found[2]])
+
+
+def _when(stamp: object) -> datetime.datetime | None:
+    try:
+        when = datetime.datetime.fromisoformat(str(stamp))
+    except ValueError:
+        return None
+    return when if when.tzinfo else None  # the harness writes UTC with its offset; anything else is not ours
+
+
+def rerun_after(entry: dict[str, Any], window: datetime.timedelta) -> datetime.datetime | None:
+    """When a network page's entry stops standing; None when it already has (or its time is unreadable)."""
+    when, now = _when(entry.get("verified")), datetime.datetime.now(datetime.UTC)
+    if when is None or when > now or window <= datetime.timedelta(0):  # a time ahead of the clock proves nothing
+        return None
+    return when + window if when + window > now else None
+
+
+def hits(facts: Iterable[PageFacts], store: Store, gpu_usable: Callable[[], bool],
+         network_window: datetime.timedelta = datetime.timedelta(0)) -> dict[str, dict[str, Any]]:
+    """Page -> its cache entry, for every page this run may reuse instead of running.
+
+    A network page's entry stands only inside the network window; a window of 0 reruns them all.
+    """
     found = {}
     for page in facts:
-        if page.key is None or page.network:
+        if page.key is None:
             continue
         entry = store.get(page.key)
         if entry is None or not verified(entry.get("records", []), page):
+            continue
+        if page.network and rerun_after(entry, network_window) is None:
             continue
         if any(_gpu_skip(r) for r in entry["records"]) and gpu_usable():
             continue  # it was verified without a GPU; this machine has one, so its GPU blocks run
@@ -135,7 +177,7 @@ def cached_records(entry: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def remember(data: dict[str, Any], facts: dict[str, PageFacts], store: Store) -> list[str]:
-    """Store every page this run verified (not reused, not a network page); the pages stored."""
+    """Store every page this run verified (not one it reused); the pages stored."""
     if not data["run"].get("image_id"):
         return []
     by_page: dict[str, list[dict[str, Any]]] = {}
@@ -144,7 +186,7 @@ def remember(data: dict[str, Any], facts: dict[str, PageFacts], store: Store) ->
     stored = []
     for name, records in sorted(by_page.items()):
         page = facts.get(name)
-        if page is None or page.key is None or page.network or any("cached" in r for r in records):
+        if page is None or page.key is None or any("cached" in r for r in records):
             continue
         if not verified(records, page):
             continue

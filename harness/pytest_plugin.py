@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from sybil.integration.pytest import SybilFile
 
-from . import bashparse, interrupts, labels, record, selection
+from . import bashparse, cache, interrupts, labels, record, selection
 from .context import CONTEXT_KEY, RunContext
 from .sandbox import NO_NETWORK, run_network
 from .sybil_plugin import END, RECORDS, make_sybil
@@ -38,6 +38,9 @@ def pytest_addoption(parser):
                          "the pages this run verifies (make test-docs: build/cache/results); needs --results")
     group.addoption("--fresh", action="store_true", default=False,
                     help="with --cache: run every page (and still record what passes)")
+    group.addoption("--network-ttl", default=cache.NETWORK_TTL, metavar="DURATION",
+                    help="with --cache: how long the pass of a page with a `network` block is reused "
+                         f"(0, 90s, 30m, 1h; default {cache.NETWORK_TTL}); 0 runs such pages every time")
     group.addoption("--shard", default=None, metavar="K/N",
                     help="run only the K-th of N disjoint shards of the pages, split by test-durations.json")
 
@@ -120,8 +123,9 @@ def _select(config, results: Path | None) -> None:
         store = None  # update mode rewrites pages from what runs: nothing is reused
     pages = selection.pages_given(config.args, Path(config.invocation_params.dir), config.getini("norecursedirs"))
     try:
+        window = cache.parse_window(config.getoption("--network-ttl"))
         SELECTION = selection.decide(CTX, pages, results, store, config.getoption("--fresh"), shard,
-                                     say=SAID.append)
+                                     say=SAID.append, network_window=window)
     except ValueError as e:
         raise pytest.UsageError(str(e)) from None
     _fewer_workers(config, len(SELECTION.facts) - len(SELECTION.left_out))

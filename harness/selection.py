@@ -11,6 +11,7 @@ controller stores the pages it verified from the merged results.
 """
 from __future__ import annotations
 
+import datetime
 import fnmatch
 import json
 from dataclasses import dataclass, field
@@ -57,7 +58,7 @@ def images_of(ctx: RunContext) -> cache.Images:
 
 
 def decide(ctx: RunContext, pages: list[Path], results: Path, store: Path | None, fresh: bool,
-           shard: str | None, say=print) -> Selection:
+           shard: str | None, say=print, network_window: datetime.timedelta = datetime.timedelta(0)) -> Selection:
     """Work out and write down what the workers leave out; the run's Selection for its end."""
     sel = Selection()
     harness = cache.harness_version()
@@ -79,11 +80,12 @@ def decide(ctx: RunContext, pages: list[Path], results: Path, store: Path | None
         sel.store = cache.Store(store)
         if not fresh:
             candidates = [f for n, f in sel.facts.items() if n not in skip]
-            found = cache.hits(candidates, sel.store, lambda: _gpu_usable(ctx))
+            found = cache.hits(candidates, sel.store, lambda: _gpu_usable(ctx), network_window)
             lines = []
             for name, entry in sorted(found.items()):
                 lines += [json.dumps(r) + "\n" for r in cache.cached_records(entry)]
-                say(f"{name}: cached pass from {entry['verified']}")
+                say(f"{name}: cached pass from {entry['verified']}"
+                    + (_network_note(entry, network_window) if sel.facts[name].network else ""))
             part = record.parts_dir(results) / CACHED_PART
             part.parent.mkdir(parents=True, exist_ok=True)
             part.write_text("".join(lines), encoding="utf-8")
@@ -93,6 +95,13 @@ def decide(ctx: RunContext, pages: list[Path], results: Path, store: Path | None
     folder.mkdir(parents=True, exist_ok=True)
     (folder / SKIP_FILE).write_text(json.dumps(sorted(skip)), encoding="utf-8")
     return sel
+
+
+def _network_note(entry: dict[str, Any], window: datetime.timedelta) -> str:
+    until = cache.rerun_after(entry, window)
+    today = datetime.datetime.now(datetime.UTC).date()
+    at = "now" if until is None else until.strftime("%H:%M UTC" if until.date() == today else "%Y-%m-%d %H:%M UTC")
+    return f" (a network page: runs again after {at}, or now with NETWORK_TTL=0)"
 
 
 def _gpu_usable(ctx: RunContext) -> bool:

@@ -5,6 +5,7 @@ The key tests need no engine; the runs go through the harness for real, twice.
 """
 from __future__ import annotations
 
+import datetime
 import json
 import sys
 from pathlib import Path
@@ -124,10 +125,50 @@ def test_gpu_skips_run_again_where_a_gpu_is_usable(tmp_path):
     assert not cache.hits([facts], store, lambda: True)
 
 
-def test_a_network_page_is_never_reused(tmp_path):
+def ago(**delta) -> str:
+    return (datetime.datetime.now(datetime.UTC) - datetime.timedelta(**delta)).isoformat(timespec="seconds")
+
+
+HOUR = datetime.timedelta(hours=1)
+
+
+@pytest.mark.parametrize(("verified", "window", "reused"), [
+    (ago(minutes=10), HOUR, True),
+    (ago(minutes=61), HOUR, False),  # the window has passed: it goes online again
+    (ago(seconds=5), datetime.timedelta(0), False),  # NETWORK_TTL=0: every time
+    (ago(minutes=-30), HOUR, False),  # verified "in the future": the clock moved, trust nothing
+    ("2026-12-02T10:00:00", HOUR * 10**6, False),  # no offset: not a time the harness wrote
+    ("then", HOUR, False),
+])
+def test_a_network_page_is_reused_only_inside_the_network_window(tmp_path, verified, window, reused):
     store = cache.Store(tmp_path)
-    store.put("k1", {"page": "docs/x.md", "verified": "then", "records": [record(), END]})
-    assert not cache.hits([cache.PageFacts("docs/x.md", "k1", True, 1)], store, lambda: False)
+    store.put("k1", {"page": "docs/x.md", "verified": verified, "records": [record(), END]})
+    facts = cache.PageFacts("docs/x.md", "k1", True, 1)
+    assert bool(cache.hits([facts], store, lambda: False, window)) is reused
+    # an offline page with the same entry does not care how old it is
+    assert cache.hits([cache.PageFacts("docs/x.md", "k1", False, 1)], store, lambda: False)
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("0", 0), ("90", 90), ("90s", 90), ("30m", 1800), (" 1h ", 3600)])
+def test_the_network_window_reads_seconds_minutes_and_hours(text, seconds):
+    assert cache.parse_window(text).total_seconds() == seconds
+
+
+@pytest.mark.parametrize("text", ["", "soon", "-1h", "1.5h", "1d", "1 h"])
+def test_a_network_window_that_is_not_a_duration_is_refused_by_name(text):
+    with pytest.raises(ValueError, match=r"--network-ttl=.* is not a duration: say 0, 90s, 30m or 1h"):
+        cache.parse_window(text)
+
+
+def test_a_run_remembers_its_network_pages_but_not_what_it_reused(tmp_path):
+    store = cache.Store(tmp_path)
+    facts = {"docs/x.md": cache.PageFacts("docs/x.md", "k1", True, 1),
+             "docs/y.md": cache.PageFacts("docs/y.md", "k2", False, 1)}
+    y = [{**r, "page": "docs/y.md", "cached": "2026-12-01T09:00:00+00:00"} for r in (record(), END)]
+    data = {"run": {"finished": ago(seconds=0), "image_id": "sha256:x"}, "blocks": [record(), y[0]],
+            "pages": [END, y[1]]}
+    assert cache.remember(data, facts, store) == ["docs/x.md"]
+    assert store.get("k1") is not None and store.get("k2") is None
 
 
 def test_the_gate_refuses_cached_records_and_says_why(tmp_path):
@@ -192,16 +233,31 @@ def test_a_second_run_reuses_unchanged_pages_and_reruns_an_edited_one(tmp_path):
 
 
 @pytest.mark.docker
-def test_network_pages_and_fresh_runs_always_run(tmp_path):
-    pages = write_pages(tmp_path / "pages", {
-        **TWO, "net.md": "# Net\n\n<!-- test: network -->\n```console\n$ echo online\nonline\n```\n"})
-    assert run(pages, tmp_path).code == 0
-    again = run(pages, tmp_path)
-    assert again.code == 0, again.output
-    marks = cached_pages(again)
+def test_network_pages_rerun_outside_their_window_and_fresh_runs_run_everything(tmp_path):
+    net = "# Net\n\n<!-- test: network -->\n```console\n$ echo online\nonline\n```\n"
+    pages = write_pages(tmp_path / "pages", {**TWO, "net.md": net})
+    first = run(pages, tmp_path)
+    assert first.code == 0, first.output
+    verified_at = json.loads(first.results.read_text())["run"]["finished"]
+
+    inside = run(pages, tmp_path)  # the default window (an hour) has not passed
+    assert inside.code == 0, inside.output
+    assert cached_pages(inside)["net.md"] == {verified_at}
+    assert f"{pages / 'net.md'}: cached pass from {verified_at} (a network page: runs again after " in inside.output
+    assert "or now with NETWORK_TTL=0)" in inside.output
+
+    strict = run(pages, tmp_path, "--network-ttl=0")  # what make test-docs NETWORK_TTL=0 passes
+    assert strict.code == 0, strict.output
+    marks = cached_pages(strict)
     assert marks["net.md"] == {None}  # ran again
     assert None not in marks["a.md"] | marks["b.md"]  # reused
+    assert "net.md: cached pass" not in strict.output
+
     fresh = run(pages, tmp_path, "--fresh")  # what make test-docs FRESH=1 passes
     assert fresh.code == 0, fresh.output
     assert "cached pass" not in fresh.output
     assert cached_pages(fresh) == {"a.md": {None}, "b.md": {None}, "net.md": {None}}
+
+    wrong = run(pages, tmp_path, "--network-ttl=soon")
+    assert wrong.code == 4, wrong.output  # pytest's usage error, before any page runs
+    assert "--network-ttl='soon' is not a duration: say 0, 90s, 30m or 1h" in wrong.output
