@@ -86,6 +86,9 @@ def decide(ctx: RunContext, pages: list[Path], results: Path, store: Path | None
                 lines += [json.dumps(r) + "\n" for r in cache.cached_records(entry)]
                 say(f"{name}: cached pass from {entry['verified']}"
                     + (_network_note(entry, network_window) if sel.facts[name].network else ""))
+            if found:  # pytest's own summary then counts only what ran ("no tests ran" when nothing did)
+                say(f"[handbook] {len(found)} of {len(candidates)} page(s) reused from the cache, "
+                    f"{len(candidates) - len(found)} to run (FRESH=1 runs them all)")
             part = record.parts_dir(results) / CACHED_PART
             part.parent.mkdir(parents=True, exist_ok=True)
             part.write_text("".join(lines), encoding="utf-8")

@@ -224,12 +224,14 @@ def test_a_second_run_reuses_unchanged_pages_and_reruns_an_edited_one(tmp_path):
     verified_at = json.loads(first.results.read_text())["run"]["finished"]
     assert cached_pages(second) == {"a.md": {verified_at}, "b.md": {verified_at}}
     assert len(second.records()) == len(first.records())
+    assert "[handbook] 2 of 2 page(s) reused from the cache, 0 to run (FRESH=1 runs them all)" in second.output
 
     (pages / "b.md").write_text(TWO["b.md"] + "\nOne more line.\n")
     third = run(pages, tmp_path)
     assert third.code == 0, third.output
     assert cached_pages(third) == {"a.md": {verified_at}, "b.md": {None}}
     assert "b.md: cached pass" not in third.output
+    assert "[handbook] 1 of 2 page(s) reused from the cache, 1 to run" in third.output
 
 
 @pytest.mark.docker
