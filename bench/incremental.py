@@ -58,6 +58,11 @@ def _seconds(data: dict) -> dict[str, float]:
     return shards.durations_from(data)
 
 
+def _ran(data: dict) -> dict[str, float]:
+    """The seconds of each page that ran in this run (its records are not marked `cached`)."""
+    return _seconds({part: [r for r in data.get(part, []) if not r.get("cached")] for part in ("pages", "blocks")})
+
+
 def _read(path: str | Path) -> dict:
     try:
         return dict(json.loads(Path(path).read_text(encoding="utf-8")))
@@ -71,8 +76,7 @@ def measure_incremental(bench: Bench, pages: list[str], full: dict) -> None:
     rerun = run_handbook(bench, "rerun-unchanged", pages, 2, extra=CACHE_ARGS)
     data = _read(rerun["results_file"])
     reused = sorted({r["page"] for r in data.get("blocks", []) + data.get("pages", []) if r.get("cached")})
-    ran = _seconds({"pages": [r for r in data.get("pages", []) if not r.get("cached")],
-                    "blocks": [r for r in data.get("blocks", []) if not r.get("cached")]})
+    ran = _ran(data)
     wall = rerun["wall_s"]
     bench.add(Figure(
         "rerun_unchanged_s", 8, "Rerun with nothing changed (make test-docs, cache on)", wall, "s", "<= 10",
@@ -91,8 +95,7 @@ def measure_incremental(bench: Bench, pages: list[str], full: dict) -> None:
     edited = max(offline, key=lambda p: (offline[p], p))
     forget(bench, edited)
     edit = run_handbook(bench, "rerun-one-edit", pages, 2, extra=CACHE_ARGS)
-    data = _read(edit["results_file"])
-    ran_now = _seconds({"pages": [r for r in data.get("pages", []) if not r.get("cached")]})
+    ran_now = _ran(_read(edit["results_file"]))
     others = sum(s for p, s in ran_now.items() if p != edited)
     target = own[edited] + SLACK_S
     bench.add(Figure(
@@ -110,7 +113,7 @@ def measure_incremental(bench: Bench, pages: list[str], full: dict) -> None:
         return
     # The window closed: every page that goes online runs again. What the strict rule would cost each rerun.
     strict = run_handbook(bench, "rerun-network-window-closed", pages, 2, extra=(*CACHE_ARGS, "--network-ttl=0"))
-    ran_strict = _seconds({"pages": [r for r in _read(strict["results_file"]).get("pages", []) if not r.get("cached")]})
+    ran_strict = _ran(_read(strict["results_file"]))
     bench.add(Figure(
         "rerun_network_window_closed_s", 8, "  the same rerun once the network window has closed", strict["wall_s"],
         "s", measured=(f"the unchanged rerun with --network-ttl=0 (make test-docs NETWORK_TTL=0): the "
