@@ -3,26 +3,36 @@ worker holds its next page.
 
 pytest-xdist's `--dist loadfile` hands a worker its next file only when the
 current one has two tests left, and in the order of their test counts. Here
-the whole run is planned when it starts, from the durations recorded in the
-last results file: pages longest first, each to the worker with the least
-work planned so far (LPT). A worker always holds the page after its current
-one, so that ahead.py can start that page's sandbox while this one runs;
-that page comes from its own plan, so holding it ahead costs no balance.
-Dealing "longest first to whoever asks" did: at the start each worker took
-two pages at once, and the two longest landed on the same worker. A worker
-whose plan runs out early (the durations are last run's) takes the longest
-page left from the others', once its own page is nearly done.
+the whole run is planned when it starts, from the seconds recorded in the
+last results file. A worker always holds the page after its current one, so
+that ahead.py can start that page's sandbox while this one runs; that page
+comes from its own plan, so holding it ahead costs no balance. Dealing
+"longest first to whoever asks" did: at the start each worker took two pages
+at once, and the two longest landed on the same worker.
 
-Nothing can start a worker's first page ahead, so a page that starts a Docker
-engine of its own (seconds of engine start and seeding before its first
-`docker` command) is not put first where the worker's plan has a page without
-one: that page goes first, and the engine starts while it runs. A notebook is
-not held ahead, since nothing of it starts early: left in the queue, it can
-still go to a worker whose plan ran out.
+A page that starts a Docker engine of its own waits seconds for its engine
+(ENGINE_START_S) unless the engine starts while the page before it runs, and
+nothing starts a worker's first page ahead. So a plan is judged by when its
+workers finish, engine waits included (`finish`), and each worker runs its
+pages in this order (`order`): its longest page without an engine first, then
+its engine pages, longest first, then the rest, longest first. The run's end
+is then made of short pages without engines, and a worker whose plan runs out
+early (the seconds are the last run's) takes the longest page left from the
+others' ends, once its own page is nearly done: such a page starts in a tenth
+of a second, where an engine page taken cold would wait seconds.
+
+The plan is the better of two (`plan_run`): longest first, each page to the
+worker with the least work so far (LPT); and LPT after each worker was given
+one of the longest pages without an engine to open with. Moving or swapping a
+page between the last worker to finish and another then evens them out.
+
+A notebook is not held ahead, since nothing of it starts early: left in the
+queue, it can still go to a worker whose plan ran out.
 """
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +42,8 @@ from .shards import deal, durations_from, engine_pages_from
 
 NOT_STARTED_AHEAD = (".ipynb",)  # a notebook runs in a container of its own, started when it runs
 SECONDS_PER_TEST = 0.5  # a page with no recorded duration: an estimate from its number of blocks
+ENGINE_START_S = 5.0  # a nested engine's start and seeding (make bench: 4.7 to 5.1 s)
+EVEN_OUT_TRIES = 2_000  # plans compared while evening out: all of them for this handbook, a bound for a big one
 
 
 def recorded_durations(results: Path | None) -> dict[str, float]:
@@ -54,12 +66,68 @@ def _recorded(results: Path | None) -> tuple[dict[str, float], set[str]]:
         return {}, set()
 
 
-def engine_free_first(plan: list[str], engine_pages: set[str]) -> list[str]:
-    """The plan with its longest page that starts no engine first, if its first page starts one."""
-    if not plan or plan[0] not in engine_pages:
-        return plan
-    free = next((page for page in plan if page not in engine_pages), None)
-    return plan if free is None else [free, *(page for page in plan if page != free)]
+def order(pages: list[str], seconds: dict[str, float], engine_pages: set[str]) -> list[str]:
+    """A worker's pages in the order it runs them: the longest without an engine, the engine
+    pages, the rest; each part longest first (ties in the order given)."""
+    by_length = sorted(pages, key=lambda page: -seconds[page])
+    engines = [page for page in by_length if page in engine_pages]
+    if not engines:
+        return by_length
+    free = [page for page in by_length if page not in engine_pages]
+    return free[:1] + engines + free[1:]
+
+
+def finish(plan: list[str], seconds: dict[str, float], engine_pages: set[str]) -> float:
+    """When a worker that runs `plan`, in this order, is done: its pages' seconds, and what each
+    engine page waits for its engine beyond the page before it (the first page waits it all)."""
+    done, before = 0.0, 0.0
+    for page in plan:
+        if page in engine_pages:
+            done += max(0.0, ENGINE_START_S - before)
+        done += seconds[page]
+        before = seconds[page]
+    return done
+
+
+def plan_run(pages: list[str], seconds: dict[str, float], engine_pages: set[str], workers: int) -> list[list[str]]:
+    """Each worker's pages, in the order it runs them (see the module's docstring)."""
+    def ends(bins: list[list[str]]) -> float:
+        return max(finish(order(b, seconds, engine_pages), seconds, engine_pages) for b in bins)
+
+    free = sorted((page for page in pages if page not in engine_pages), key=lambda page: -seconds[page])
+    openers = free[:workers]
+    plans = [deal(pages, seconds, workers),
+             deal([page for page in pages if page not in openers], seconds, workers, openers)]
+    best = min(plans, key=ends)  # ties: plain LPT
+    best = even_out(best, lambda b: finish(order(b, seconds, engine_pages), seconds, engine_pages))
+    return [order(b, seconds, engine_pages) for b in best]
+
+
+def even_out(bins: list[list[str]], cost: Callable[[list[str]], float]) -> list[list[str]]:
+    """Move one page, or swap two, between the worker that finishes last and another, while that
+    brings the last finish earlier (by more than a tenth of a second: less is noise)."""
+    bins = [list(b) for b in bins]
+    tries = 0
+    while tries < EVEN_OUT_TRIES:
+        costs = [cost(b) for b in bins]
+        worst = max(range(len(bins)), key=costs.__getitem__)
+        target = costs[worst] - 0.1
+        found: tuple[list[str], list[str], int] | None = None
+        moves = ((other, page, swap) for other in range(len(bins)) if other != worst
+                 for page in bins[worst] for swap in [None, *bins[other]])
+        for other, page, swap in moves:
+            tries += 1
+            if tries > EVEN_OUT_TRIES:
+                break
+            mine = [p for p in bins[worst] if p != page] + ([swap] if swap is not None else [])
+            theirs = [p for p in bins[other] if p != swap] + [page]
+            after = max(cost(mine), cost(theirs))
+            if after < target:
+                target, found = after, (mine, theirs, other)
+        if found is None:
+            break
+        bins[worst], bins[found[2]] = found[0], found[1]
+    return bins
 
 
 class PageScheduling(LoadFileScheduling):
@@ -75,8 +143,8 @@ class PageScheduling(LoadFileScheduling):
 
     def _make_plan(self) -> dict[Any, list[str]]:
         expected = {scope: self._expected(scope) for scope in self.workqueue}
-        plans = deal(list(self.workqueue), expected, len(self.nodes))
-        return {node: engine_free_first(plan, self.engine_pages) for node, plan in zip(self.nodes, plans, strict=True)}
+        plans = plan_run(list(self.workqueue), expected, self.engine_pages & set(expected), len(self.nodes))
+        return dict(zip(self.nodes, plans, strict=True))
 
     def _next_scope(self, node: Any) -> str | None:
         """The worker's next page from its plan; once its page is nearly done, the longest page left.

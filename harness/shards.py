@@ -58,12 +58,14 @@ def estimate(examples: int) -> float:
     return ESTIMATE_BASE_S + ESTIMATE_PER_EXAMPLE_S * examples
 
 
-def deal(pages: list[str], seconds: dict[str, float], count: int) -> list[list[str]]:
+def deal(pages: list[str], seconds: dict[str, float], count: int, openers: list[str] | None = None) -> list[list[str]]:
     """Longest first (ties in the order given), each page to the bin with the least time so far
-    (ties: the first bin); each bin in the order its pages were dealt. Shards are split so, and
-    a run's xdist workers are planned so (schedule.py)."""
-    bins: list[list[str]] = [[] for _ in range(count)]
-    load = [0.0] * count
+    (ties: the first bin); each bin in the order its pages were dealt. `openers` are placed
+    first, one to a bin. Shards are split so, and a run's xdist workers are planned so
+    (schedule.py)."""
+    bins: list[list[str]] = [[page] for page in (openers or [])[:count]]
+    bins += [[] for _ in range(count - len(bins))]
+    load = [sum(seconds[page] for page in b) for b in bins]
     for page in sorted(pages, key=lambda p: -seconds[p]):
         lightest = min(range(count), key=load.__getitem__)
         bins[lightest].append(page)
@@ -84,12 +86,16 @@ def balance(shards: list[list[str]], seconds: dict[str, float]) -> float:
 
 
 def durations_from(results: dict[str, Any]) -> dict[str, float]:
-    """Each page's seconds in a results file: its page end's total, or a notebook's own record."""
+    """Each page's seconds in a results file: its page end's total, or a notebook's own record.
+
+    What a page waited for its engine is left out: whether it waits depends on the page run
+    before it on its worker, which the next run plans anew (schedule.py)."""
     found: dict[str, float] = {}
     for r in results.get("pages", []) + [b for b in results.get("blocks", []) if b.get("kind") == "notebook"]:
-        total = (r.get("timings") or {}).get("total", r.get("seconds"))
+        timings = r.get("timings") or {}
+        total = timings.get("total", r.get("seconds"))
         if total is not None:
-            found[r["page"]] = round(float(total), 1)
+            found[r["page"]] = round(max(0.0, float(total) - float(timings.get("engine_wait") or 0.0)), 1)
     return dict(sorted(found.items()))
 
 

@@ -8,7 +8,17 @@ from types import SimpleNamespace
 import pytest
 
 from harness.ahead import queued
-from harness.schedule import PageScheduling, engine_free_first, recorded_durations, recorded_engine_pages
+from harness.schedule import (
+    ENGINE_START_S,
+    PageScheduling,
+    even_out,
+    finish,
+    order,
+    plan_run,
+    recorded_durations,
+    recorded_engine_pages,
+)
+from harness.shards import deal
 
 
 class FakeNode:
@@ -128,11 +138,62 @@ def test_a_notebook_is_not_held_ahead_so_a_worker_that_runs_out_can_take_it(monk
     assert pages_sent(gw0) == ["docs/a.md", "docs/nb.ipynb"] and not sched.workqueue
 
 
-def test_the_longest_page_without_an_engine_goes_first() -> None:
-    assert engine_free_first(["e1", "f1", "e2", "f2"], {"e1", "e2"}) == ["f1", "e1", "e2", "f2"]
-    assert engine_free_first(["f1", "e1"], {"e1"}) == ["f1", "e1"]
-    assert engine_free_first(["e1", "e2"], {"e1", "e2"}) == ["e1", "e2"]
-    assert engine_free_first([], {"e1"}) == []
+# The handbook's pages, with the seconds of a full run: four start engines of their own.
+HANDBOOK = {"docker": 40.0, "tools": 22.0, "deps": 21.0, "onboarding": 16.0, "git": 12.0, "timing.ipynb": 3.0,
+            "command-line": 3.0, "contributing": 1.0, "whats-next": 1.0, "index": 0.5}
+ENGINES = {"docker", "deps", "onboarding", "contributing"}
+
+
+def test_a_worker_opens_with_its_longest_page_without_an_engine_then_runs_its_engine_pages() -> None:
+    pages = ["index", "contributing", "git", "docker", "command-line", "onboarding"]
+    assert order(pages, HANDBOOK, ENGINES) == ["git", "docker", "onboarding", "contributing", "command-line", "index"]
+    assert order(["deps", "docker"], HANDBOOK, ENGINES) == ["docker", "deps"]
+    assert order(["index", "git"], HANDBOOK, ENGINES) == ["git", "index"]
+    assert order([], HANDBOOK, ENGINES) == []
+
+
+def test_a_worker_finishes_after_its_pages_and_what_its_engines_were_not_hidden_behind() -> None:
+    assert finish(["git", "docker"], HANDBOOK, ENGINES) == 52.0  # docker's engine starts while git runs
+    assert finish(["docker", "git"], HANDBOOK, ENGINES) == 52.0 + ENGINE_START_S  # nothing hides the first
+    assert finish(["index", "docker"], HANDBOOK, ENGINES) == 40.0 + ENGINE_START_S  # half a second hides little
+    assert finish(["docker", "deps"], HANDBOOK, ENGINES) == 61.0 + ENGINE_START_S
+
+
+def test_the_handbook_is_planned_so_that_no_worker_waits_for_an_engine() -> None:
+    plans = plan_run(list(HANDBOOK), HANDBOOK, ENGINES, 2)
+    # Plain LPT gave docker, onboarding, command-line, whats-next to one worker: it opened with
+    # command-line (3 s) and waited 2 s for docker's engine: it finished at 62 s, the other at 59.5 s.
+    assert plans == [["tools", "deps", "onboarding", "whats-next"],
+                     ["git", "docker", "contributing", "timing.ipynb", "command-line", "index"]]
+    assert [finish(p, HANDBOOK, ENGINES) for p in plans] == [60.0, 59.5]
+    assert sorted(p for plan in plans for p in plan) == sorted(HANDBOOK)
+
+
+def test_an_engine_opener_is_not_bought_with_a_worse_balance() -> None:
+    # c (80) | a, d, b (75) by LPT; giving c the short b to open with would make 85 against 70
+    seconds = {"a": 50.0, "b": 5.0, "c": 80.0, "d": 20.0}
+    assert plan_run(list(seconds), seconds, {"a", "c"}, 2) == [["c"], ["d", "a", "b"]]
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3, 8, 12])
+def test_every_page_is_planned_exactly_once(workers: int) -> None:
+    seconds = {f"p{i}": float((i * 37) % 23 + 1) for i in range(40)}
+    plans = plan_run(list(seconds), seconds, {f"p{i}" for i in range(0, 40, 3)}, workers)
+    assert len(plans) == workers and sorted(p for plan in plans for p in plan) == sorted(seconds)
+
+
+def test_evening_out_moves_or_swaps_pages_until_the_last_worker_finishes_no_earlier() -> None:
+    seconds = {"a": 6.0, "b": 5.0, "c": 4.0, "d": 3.0, "e": 3.0}
+    total = lambda pages: sum(seconds[p] for p in pages)  # noqa: E731
+    assert even_out([["a", "b", "c"], ["d", "e"]], total) == [["a", "c"], ["d", "e", "b"]]  # 15 | 6 -> 10 | 11
+    assert even_out([["a", "d"], ["b", "c"]], total) == [["a", "d"], ["b", "c"]]  # 9 | 9: nothing to gain
+    assert even_out([["a", "e"], ["b", "c"]], total) == [["a", "e"], ["b", "c"]]  # 9 | 9 again
+
+
+def test_openers_are_dealt_first_one_to_a_worker() -> None:
+    seconds = {"a": 9.0, "b": 8.0, "c": 2.0, "x": 1.0, "y": 3.0}
+    assert deal(["a", "b", "c"], seconds, 2, ["x", "y"]) == [["x", "a", "c"], ["y", "b"]]
+    assert deal(["a", "b", "c"], seconds, 3, ["x"]) == [["x", "c"], ["a"], ["b"]]
 
 
 def test_durations_come_from_the_last_results_file(tmp_path: Path) -> None:
@@ -145,6 +206,10 @@ def test_durations_come_from_the_last_results_file(tmp_path: Path) -> None:
                                              {"page": "docs/b.md", "timings": {"total": 2.0, "engine": 0.0}}]}))
     assert recorded_engine_pages(results) == {"docs/a.md"}
     assert recorded_durations(tmp_path / "missing.json") == {}
+    # what a page waited for its engine is left out: the plan decides whether it waits
+    results.write_text(json.dumps({"pages": [{"page": "docs/a.md", "timings": {"total": 12.5, "engine": 1.5,
+                                                                              "engine_wait": 1.4}}]}))
+    assert recorded_durations(results) == {"docs/a.md": 11.1}
     results.write_text("not json")
     assert recorded_durations(results) == {}
 
