@@ -37,7 +37,8 @@ def main():
     orders = make_orders(n_rows)
     slow, slow_seconds = timed(totals_by_row, orders)
     fast, fast_seconds = timed(totals_vectorised, orders)
-    for _ in range(2):  # it takes milliseconds, so a hiccup of the machine weighs a lot: keep the best of three
+    # It takes milliseconds, so a hiccup of the machine weighs a lot: keep the best of three.
+    for _ in range(2):
         fast_seconds = min(fast_seconds, timed(totals_vectorised, orders)[1])
     assert np.allclose(slow, fast), "the two methods disagree"
     ratio = slow_seconds / fast_seconds
