@@ -12,8 +12,9 @@ at once, and the two longest landed on the same worker.
 
 A page that starts a Docker engine of its own waits seconds for its engine
 (ENGINE_START_S) unless the engine starts while the page before it runs, and
-nothing starts a worker's first page ahead. So a plan is judged by when its
-workers finish, engine waits included (`finish`), and each worker runs its
+nothing starts a worker's first page ahead; a worker waits for the removal of
+its last page's sandbox, longer for one with an engine. So a plan is judged by
+when its workers finish, engine waits and removals included (`finish`), and each worker runs its
 pages in this order (`order`): its longest page without an engine first, then
 its engine pages, longest first, then the rest, longest first. The run's end
 is then made of short pages without engines, and a worker whose plan runs out
@@ -43,6 +44,7 @@ from .shards import deal, durations_from, engine_pages_from
 NOT_STARTED_AHEAD = (".ipynb",)  # a notebook runs in a container of its own, started when it runs
 SECONDS_PER_TEST = 0.5  # a page with no recorded duration: an estimate from its number of blocks
 ENGINE_START_S = 5.0  # a nested engine's start and seeding (make bench: 4.7 to 5.1 s)
+ENGINE_REMOVAL_S = 0.7  # removing a sandbox with an engine (make bench: 0.67 s); without one, a tenth of that
 EVEN_OUT_TRIES = 2_000  # plans compared while evening out: all of them for this handbook, a bound for a big one
 
 
@@ -78,15 +80,17 @@ def order(pages: list[str], seconds: dict[str, float], engine_pages: set[str]) -
 
 
 def finish(plan: list[str], seconds: dict[str, float], engine_pages: set[str]) -> float:
-    """When a worker that runs `plan`, in this order, is done: its pages' seconds, and what each
-    engine page waits for its engine beyond the page before it (the first page waits it all)."""
+    """When a worker that runs `plan`, in this order, is done: its pages' seconds, what each
+    engine page waits for its engine beyond the page before it (the first page waits it all),
+    and the removal of its last page's sandbox, which it waits for before it exits (each
+    other page's is removed while the next one runs)."""
     done, before = 0.0, 0.0
     for page in plan:
         if page in engine_pages:
             done += max(0.0, ENGINE_START_S - before)
         done += seconds[page]
         before = seconds[page]
-    return done
+    return done + (ENGINE_REMOVAL_S if plan and plan[-1] in engine_pages else 0.0)
 
 
 def plan_run(pages: list[str], seconds: dict[str, float], engine_pages: set[str], workers: int) -> list[list[str]]:

@@ -7,8 +7,10 @@ from types import SimpleNamespace
 
 import pytest
 
+from harness import schedule
 from harness.ahead import queued
 from harness.schedule import (
+    ENGINE_REMOVAL_S,
     ENGINE_START_S,
     PageScheduling,
     even_out,
@@ -153,10 +155,12 @@ def test_a_worker_opens_with_its_longest_page_without_an_engine_then_runs_its_en
 
 
 def test_a_worker_finishes_after_its_pages_and_what_its_engines_were_not_hidden_behind() -> None:
-    assert finish(["git", "docker"], HANDBOOK, ENGINES) == 52.0  # docker's engine starts while git runs
+    removal = ENGINE_REMOVAL_S  # the last page's sandbox, when it has an engine
+    assert finish(["git", "docker"], HANDBOOK, ENGINES) == 52.0 + removal  # docker's engine starts while git runs
     assert finish(["docker", "git"], HANDBOOK, ENGINES) == 52.0 + ENGINE_START_S  # nothing hides the first
-    assert finish(["index", "docker"], HANDBOOK, ENGINES) == 40.0 + ENGINE_START_S  # half a second hides little
-    assert finish(["docker", "deps"], HANDBOOK, ENGINES) == 61.0 + ENGINE_START_S
+    assert finish(["index", "docker"], HANDBOOK, ENGINES) == 40.0 + ENGINE_START_S + removal  # 0.5 s hides little
+    assert finish(["docker", "deps"], HANDBOOK, ENGINES) == 61.0 + ENGINE_START_S + removal
+    assert finish([], HANDBOOK, ENGINES) == 0.0
 
 
 def test_the_handbook_is_planned_so_that_no_worker_waits_for_an_engine() -> None:
@@ -167,6 +171,18 @@ def test_the_handbook_is_planned_so_that_no_worker_waits_for_an_engine() -> None
                      ["git", "docker", "contributing", "timing.ipynb", "command-line", "index"]]
     assert [finish(p, HANDBOOK, ENGINES) for p in plans] == [60.0, 59.5]
     assert sorted(p for plan in plans for p in plan) == sorted(HANDBOOK)
+
+
+def test_a_worker_ends_on_a_page_without_an_engine_whose_sandbox_is_removed_at_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The seconds of a full run on a slow day; the worker with docker has one page without an engine.
+    seconds = {"command-line": 6.2, "contributing": 1.6, "docker": 42.7, "git": 12.5, "index": 0.2,
+               "timing.ipynb": 2.4, "onboarding": 19.0, "tools": 26.9, "deps": 26.2, "whats-next": 1.2}
+    plans = plan_run(list(seconds), seconds, ENGINES, 2)
+    assert plans == [["command-line", "docker", "onboarding", "whats-next", "index"],
+                     ["tools", "deps", "contributing", "git", "timing.ipynb"]]
+    monkeypatch.setattr(schedule, "ENGINE_REMOVAL_S", 0.0)  # without it, one worker ended on contributing
+    assert plan_run(list(seconds), seconds, ENGINES, 2)[0][-1] == "contributing"
 
 
 def test_an_engine_opener_is_not_bought_with_a_worse_balance() -> None:
