@@ -13,14 +13,15 @@ at once, and the two longest landed on the same worker.
 A page that starts a Docker engine of its own waits seconds for its engine
 (ENGINE_START_S) unless the engine starts while the page before it runs, and
 nothing starts a worker's first page ahead; a worker waits for the removal of
-its last page's sandbox, longer for one with an engine. So a plan is judged by
-when its workers finish, engine waits and removals included (`finish`), and each worker runs its
-pages in this order (`order`): its longest page without an engine first, then
-its engine pages, longest first, then the rest, longest first. The run's end
-is then made of short pages without engines, and a worker whose plan runs out
-early (the seconds are the last run's) takes the longest page left from the
-others' ends, once its own page is nearly done: such a page starts in a tenth
-of a second, where an engine page taken cold would wait seconds.
+its last page's sandbox, longer for one with an engine. So a plan is judged
+by when its workers finish, engine waits and removals included (`finish`),
+and each worker runs its pages in this order (`order`): its longest page
+without an engine first, then its engine pages, longest first, then the
+rest, longest first. The run's end is then made of short pages without
+engines, and a worker whose plan runs out early (the seconds are the last
+run's) takes the longest page left from the others' ends, once its own page
+is nearly done: such a page starts in a tenth of a second, where an engine
+page taken cold would wait seconds.
 
 The plan is the better of two (`plan_run`): longest first, each page to the
 worker with the least work so far (LPT); and LPT after each worker was given
