@@ -132,15 +132,19 @@ def ago(**delta) -> str:
 HOUR = datetime.timedelta(hours=1)
 
 
+# How long ago the pass was recorded, as the test's own clock reads it when it runs: a time
+# computed at collection would name the test differently in each xdist worker.
 @pytest.mark.parametrize(("verified", "window", "reused"), [
-    (ago(minutes=10), HOUR, True),
-    (ago(minutes=61), HOUR, False),  # the window has passed: it goes online again
-    (ago(seconds=5), datetime.timedelta(0), False),  # NETWORK_TTL=0: every time
-    (ago(minutes=-30), HOUR, False),  # verified "in the future": the clock moved, trust nothing
+    (datetime.timedelta(minutes=10), HOUR, True),
+    (datetime.timedelta(minutes=61), HOUR, False),  # the window has passed: it goes online again
+    (datetime.timedelta(seconds=5), datetime.timedelta(0), False),  # NETWORK_TTL=0: every time
+    (datetime.timedelta(minutes=-30), HOUR, False),  # verified "in the future": the clock moved, trust nothing
     ("2026-12-02T10:00:00", HOUR * 10**6, False),  # no offset: not a time the harness wrote
     ("then", HOUR, False),
-])
+], ids=["10-minutes-ago", "61-minutes-ago", "window-0", "in-the-future", "no-offset", "unreadable"])
 def test_a_network_page_is_reused_only_inside_the_network_window(tmp_path, verified, window, reused):
+    if isinstance(verified, datetime.timedelta):
+        verified = ago(seconds=verified.total_seconds())
     store = cache.Store(tmp_path)
     store.put("k1", {"page": "docs/x.md", "verified": verified, "records": [record(), END]})
     facts = cache.PageFacts("docs/x.md", "k1", True, 1)
