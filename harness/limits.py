@@ -53,9 +53,12 @@ def runaway(before: int, count: int, limit: int, look: Callable[[], int | None])
     finds no growth. The looks start 5 ms apart and double: a block that left a server,
     or whose last process was still exiting, is let go after 5 ms, not after a fixed pause
     (a fixed 50 ms was paid by 24 blocks of a full run: more than a second in all)."""
+    def over(count: int) -> bool:
+        return count - before > RUNAWAY or count >= limit - 16
+
     pause, watched = FIRST_LOOK, 0.0
     while watched < WATCH_SECONDS:
-        if count - before > RUNAWAY or count >= limit - 16:
+        if over(count):
             return count
         step = min(pause, WATCH_SECONDS - watched)
         time.sleep(step)
@@ -64,7 +67,7 @@ def runaway(before: int, count: int, limit: int, look: Callable[[], int | None])
         if latest <= count:
             return None
         count = latest
-    return count if count - before > RUNAWAY or count >= limit - 16 else None
+    return count if over(count) else None
 
 
 def process_count(box: Sandbox) -> int | None:

@@ -96,16 +96,15 @@ def finish(plan: list[str], seconds: dict[str, float], engine_pages: set[str]) -
 
 def plan_run(pages: list[str], seconds: dict[str, float], engine_pages: set[str], workers: int) -> list[list[str]]:
     """Each worker's pages, in the order it runs them (see the module's docstring)."""
-    def ends(bins: list[list[str]]) -> float:
-        return max(finish(order(b, seconds, engine_pages), seconds, engine_pages) for b in bins)
+    def cost(worker: list[str]) -> float:
+        return finish(order(worker, seconds, engine_pages), seconds, engine_pages)
 
     free = sorted((page for page in pages if page not in engine_pages), key=lambda page: -seconds[page])
     openers = free[:workers]
     plans = [deal(pages, seconds, workers),
              deal([page for page in pages if page not in openers], seconds, workers, openers)]
-    best = min(plans, key=ends)  # ties: plain LPT
-    best = even_out(best, lambda b: finish(order(b, seconds, engine_pages), seconds, engine_pages))
-    return [order(b, seconds, engine_pages) for b in best]
+    best = min(plans, key=lambda bins: max(map(cost, bins)))  # ties: plain LPT
+    return [order(b, seconds, engine_pages) for b in even_out(best, cost)]
 
 
 def even_out(bins: list[list[str]], cost: Callable[[list[str]], float]) -> list[list[str]]:
